@@ -182,29 +182,70 @@ pub enum ChangeType {
 impl ChangeType {
     /// Every change type, JSON Schema ones first, then Arrow ones.
     pub const ALL: &'static [ChangeType] = &[
-        Self::IdChanged, Self::DescriptionChanged, Self::TitleChanged, Self::DefaultChanged,
-        Self::SchemaAdded, Self::SchemaRemoved, Self::TypeExtended, Self::TypeNarrowed,
-        Self::TypeChanged, Self::MaxLengthAdded, Self::MaxLengthRemoved,
-        Self::MaxLengthIncreased, Self::MaxLengthDecreased, Self::MinLengthAdded,
-        Self::MinLengthRemoved, Self::MinLengthIncreased, Self::MinLengthDecreased,
-        Self::PatternAdded, Self::PatternRemoved, Self::PatternChanged, Self::MaximumAdded,
-        Self::MaximumRemoved, Self::MaximumIncreased, Self::MaximumDecreased, Self::MinimumAdded,
-        Self::MinimumRemoved, Self::MinimumIncreased, Self::MinimumDecreased,
-        Self::ExclusiveMaximumAdded, Self::ExclusiveMaximumRemoved,
-        Self::ExclusiveMaximumIncreased, Self::ExclusiveMaximumDecreased,
-        Self::ExclusiveMinimumAdded, Self::ExclusiveMinimumRemoved,
-        Self::ExclusiveMinimumIncreased, Self::ExclusiveMinimumDecreased, Self::MultipleOfAdded,
-        Self::MultipleOfRemoved, Self::MultipleOfExpanded, Self::MultipleOfReduced,
-        Self::MultipleOfChanged, Self::RequiredAttributeAdded,
-        Self::RequiredAttributeWithDefaultAdded, Self::RequiredAttributeRemoved,
-        Self::MaxPropertiesAdded, Self::MaxPropertiesRemoved, Self::MaxPropertiesIncreased,
-        Self::MaxPropertiesDecreased, Self::MinPropertiesAdded, Self::MinPropertiesRemoved,
-        Self::MinPropertiesIncreased, Self::MinPropertiesDecreased,
-        Self::AdditionalPropertiesAdded, Self::AdditionalPropertiesRemoved,
-        Self::AdditionalPropertiesExtended, Self::AdditionalPropertiesNarrowed,
-        Self::DependencyArrayAdded, Self::DependencyArrayRemoved, Self::DependencyArrayExtended,
-        Self::DependencyArrayNarrowed, Self::DependencyArrayChanged, Self::DependencySchemaAdded,
-        Self::DependencySchemaRemoved, Self::RequiredPropertyAddedToOpenContentModel,
+        Self::IdChanged,
+        Self::DescriptionChanged,
+        Self::TitleChanged,
+        Self::DefaultChanged,
+        Self::SchemaAdded,
+        Self::SchemaRemoved,
+        Self::TypeExtended,
+        Self::TypeNarrowed,
+        Self::TypeChanged,
+        Self::MaxLengthAdded,
+        Self::MaxLengthRemoved,
+        Self::MaxLengthIncreased,
+        Self::MaxLengthDecreased,
+        Self::MinLengthAdded,
+        Self::MinLengthRemoved,
+        Self::MinLengthIncreased,
+        Self::MinLengthDecreased,
+        Self::PatternAdded,
+        Self::PatternRemoved,
+        Self::PatternChanged,
+        Self::MaximumAdded,
+        Self::MaximumRemoved,
+        Self::MaximumIncreased,
+        Self::MaximumDecreased,
+        Self::MinimumAdded,
+        Self::MinimumRemoved,
+        Self::MinimumIncreased,
+        Self::MinimumDecreased,
+        Self::ExclusiveMaximumAdded,
+        Self::ExclusiveMaximumRemoved,
+        Self::ExclusiveMaximumIncreased,
+        Self::ExclusiveMaximumDecreased,
+        Self::ExclusiveMinimumAdded,
+        Self::ExclusiveMinimumRemoved,
+        Self::ExclusiveMinimumIncreased,
+        Self::ExclusiveMinimumDecreased,
+        Self::MultipleOfAdded,
+        Self::MultipleOfRemoved,
+        Self::MultipleOfExpanded,
+        Self::MultipleOfReduced,
+        Self::MultipleOfChanged,
+        Self::RequiredAttributeAdded,
+        Self::RequiredAttributeWithDefaultAdded,
+        Self::RequiredAttributeRemoved,
+        Self::MaxPropertiesAdded,
+        Self::MaxPropertiesRemoved,
+        Self::MaxPropertiesIncreased,
+        Self::MaxPropertiesDecreased,
+        Self::MinPropertiesAdded,
+        Self::MinPropertiesRemoved,
+        Self::MinPropertiesIncreased,
+        Self::MinPropertiesDecreased,
+        Self::AdditionalPropertiesAdded,
+        Self::AdditionalPropertiesRemoved,
+        Self::AdditionalPropertiesExtended,
+        Self::AdditionalPropertiesNarrowed,
+        Self::DependencyArrayAdded,
+        Self::DependencyArrayRemoved,
+        Self::DependencyArrayExtended,
+        Self::DependencyArrayNarrowed,
+        Self::DependencyArrayChanged,
+        Self::DependencySchemaAdded,
+        Self::DependencySchemaRemoved,
+        Self::RequiredPropertyAddedToOpenContentModel,
         Self::RequiredPropertyWithDefaultAddedToOpenContentModel,
         Self::OptionalPropertyAddedToOpenContentModel,
         Self::PropertyWithEmptySchemaAddedToOpenContentModel,
@@ -217,35 +258,73 @@ impl ChangeType {
         Self::PropertyRemovedIsCoveredByPartiallyOpenContentModel,
         Self::PropertyRemovedNotCoveredByPartiallyOpenContentModel,
         Self::PropertyAddedIsCoveredByPartiallyOpenContentModel,
-        Self::PropertyAddedNotCoveredByPartiallyOpenContentModel, Self::ReservedPropertyRemoved,
-        Self::ReservedPropertyConflictsWithProperty, Self::UnevaluatedPropertiesAdded,
-        Self::UnevaluatedPropertiesRemoved, Self::UnevaluatedPropertiesExtended,
-        Self::UnevaluatedPropertiesNarrowed, Self::MaxItemsAdded, Self::MaxItemsRemoved,
-        Self::MaxItemsIncreased, Self::MaxItemsDecreased, Self::MinItemsAdded,
-        Self::MinItemsRemoved, Self::MinItemsIncreased, Self::MinItemsDecreased,
-        Self::MaxContainsAdded, Self::MaxContainsRemoved, Self::MaxContainsIncreased,
-        Self::MaxContainsDecreased, Self::MinContainsAdded, Self::MinContainsRemoved,
-        Self::MinContainsIncreased, Self::MinContainsDecreased, Self::UniqueItemsAdded,
-        Self::UniqueItemsRemoved, Self::AdditionalItemsAdded, Self::AdditionalItemsRemoved,
-        Self::AdditionalItemsExtended, Self::AdditionalItemsNarrowed,
-        Self::UnevaluatedItemsAdded, Self::UnevaluatedItemsRemoved,
-        Self::UnevaluatedItemsExtended, Self::UnevaluatedItemsNarrowed,
-        Self::ItemAddedToOpenContentModel, Self::ItemWithEmptySchemaAddedToOpenContentModel,
-        Self::ItemAddedToClosedContentModel, Self::ItemRemovedFromOpenContentModel,
+        Self::PropertyAddedNotCoveredByPartiallyOpenContentModel,
+        Self::ReservedPropertyRemoved,
+        Self::ReservedPropertyConflictsWithProperty,
+        Self::UnevaluatedPropertiesAdded,
+        Self::UnevaluatedPropertiesRemoved,
+        Self::UnevaluatedPropertiesExtended,
+        Self::UnevaluatedPropertiesNarrowed,
+        Self::MaxItemsAdded,
+        Self::MaxItemsRemoved,
+        Self::MaxItemsIncreased,
+        Self::MaxItemsDecreased,
+        Self::MinItemsAdded,
+        Self::MinItemsRemoved,
+        Self::MinItemsIncreased,
+        Self::MinItemsDecreased,
+        Self::MaxContainsAdded,
+        Self::MaxContainsRemoved,
+        Self::MaxContainsIncreased,
+        Self::MaxContainsDecreased,
+        Self::MinContainsAdded,
+        Self::MinContainsRemoved,
+        Self::MinContainsIncreased,
+        Self::MinContainsDecreased,
+        Self::UniqueItemsAdded,
+        Self::UniqueItemsRemoved,
+        Self::AdditionalItemsAdded,
+        Self::AdditionalItemsRemoved,
+        Self::AdditionalItemsExtended,
+        Self::AdditionalItemsNarrowed,
+        Self::UnevaluatedItemsAdded,
+        Self::UnevaluatedItemsRemoved,
+        Self::UnevaluatedItemsExtended,
+        Self::UnevaluatedItemsNarrowed,
+        Self::ItemAddedToOpenContentModel,
+        Self::ItemWithEmptySchemaAddedToOpenContentModel,
+        Self::ItemAddedToClosedContentModel,
+        Self::ItemRemovedFromOpenContentModel,
         Self::ItemWithFalseRemovedFromClosedContentModel,
         Self::ItemRemovedFromClosedContentModel,
         Self::ItemRemovedIsCoveredByPartiallyOpenContentModel,
         Self::ItemRemovedNotCoveredByPartiallyOpenContentModel,
         Self::ItemAddedIsCoveredByPartiallyOpenContentModel,
-        Self::ItemAddedNotCoveredByPartiallyOpenContentModel, Self::EnumArrayExtended,
-        Self::EnumArrayNarrowed, Self::EnumArrayChanged, Self::CombinedTypeExtended,
-        Self::CombinedTypeChanged, Self::ProductTypeExtended, Self::ProductTypeNarrowed,
-        Self::SumTypeExtended, Self::SumTypeNarrowed, Self::CombinedTypeSubschemasChanged,
-        Self::NotTypeExtended, Self::NotTypeNarrowed, Self::UnmodeledKeywordChanged,
-        Self::ArrowFieldAddedNullable, Self::ArrowFieldAddedNonNullable, Self::ArrowFieldRemoved,
-        Self::ArrowFieldRenamed, Self::ArrowTypeWidened, Self::ArrowTypeNarrowed,
-        Self::ArrowTypeChanged, Self::ArrowNullableToNonNullable,
-        Self::ArrowNonNullableToNullable, Self::ArrowFieldReordered, Self::ArrowMetadataChanged
+        Self::ItemAddedNotCoveredByPartiallyOpenContentModel,
+        Self::EnumArrayExtended,
+        Self::EnumArrayNarrowed,
+        Self::EnumArrayChanged,
+        Self::CombinedTypeExtended,
+        Self::CombinedTypeChanged,
+        Self::ProductTypeExtended,
+        Self::ProductTypeNarrowed,
+        Self::SumTypeExtended,
+        Self::SumTypeNarrowed,
+        Self::CombinedTypeSubschemasChanged,
+        Self::NotTypeExtended,
+        Self::NotTypeNarrowed,
+        Self::UnmodeledKeywordChanged,
+        Self::ArrowFieldAddedNullable,
+        Self::ArrowFieldAddedNonNullable,
+        Self::ArrowFieldRemoved,
+        Self::ArrowFieldRenamed,
+        Self::ArrowTypeWidened,
+        Self::ArrowTypeNarrowed,
+        Self::ArrowTypeChanged,
+        Self::ArrowNullableToNonNullable,
+        Self::ArrowNonNullableToNullable,
+        Self::ArrowFieldReordered,
+        Self::ArrowMetadataChanged,
     ];
 
     /// The upper-snake-case name used on the wire.
@@ -314,22 +393,50 @@ impl ChangeType {
             Self::DependencyArrayChanged => "DEPENDENCY_ARRAY_CHANGED",
             Self::DependencySchemaAdded => "DEPENDENCY_SCHEMA_ADDED",
             Self::DependencySchemaRemoved => "DEPENDENCY_SCHEMA_REMOVED",
-            Self::RequiredPropertyAddedToOpenContentModel => "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
-            Self::RequiredPropertyWithDefaultAddedToOpenContentModel => "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
-            Self::OptionalPropertyAddedToOpenContentModel => "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
-            Self::PropertyWithEmptySchemaAddedToOpenContentModel => "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
-            Self::RequiredPropertyAddedToUnopenContentModel => "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
-            Self::RequiredPropertyWithDefaultAddedToUnopenContentModel => "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
-            Self::OptionalPropertyAddedToUnopenContentModel => "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+            Self::RequiredPropertyAddedToOpenContentModel => {
+                "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+            }
+            Self::RequiredPropertyWithDefaultAddedToOpenContentModel => {
+                "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL"
+            }
+            Self::OptionalPropertyAddedToOpenContentModel => {
+                "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+            }
+            Self::PropertyWithEmptySchemaAddedToOpenContentModel => {
+                "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL"
+            }
+            Self::RequiredPropertyAddedToUnopenContentModel => {
+                "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"
+            }
+            Self::RequiredPropertyWithDefaultAddedToUnopenContentModel => {
+                "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"
+            }
+            Self::OptionalPropertyAddedToUnopenContentModel => {
+                "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"
+            }
             Self::PropertyRemovedFromOpenContentModel => "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
-            Self::PropertyWithFalseRemovedFromClosedContentModel => "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-            Self::PropertyRemovedFromClosedContentModel => "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-            Self::PropertyRemovedIsCoveredByPartiallyOpenContentModel => "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-            Self::PropertyRemovedNotCoveredByPartiallyOpenContentModel => "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-            Self::PropertyAddedIsCoveredByPartiallyOpenContentModel => "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-            Self::PropertyAddedNotCoveredByPartiallyOpenContentModel => "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+            Self::PropertyWithFalseRemovedFromClosedContentModel => {
+                "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL"
+            }
+            Self::PropertyRemovedFromClosedContentModel => {
+                "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"
+            }
+            Self::PropertyRemovedIsCoveredByPartiallyOpenContentModel => {
+                "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+            }
+            Self::PropertyRemovedNotCoveredByPartiallyOpenContentModel => {
+                "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+            }
+            Self::PropertyAddedIsCoveredByPartiallyOpenContentModel => {
+                "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+            }
+            Self::PropertyAddedNotCoveredByPartiallyOpenContentModel => {
+                "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+            }
             Self::ReservedPropertyRemoved => "RESERVED_PROPERTY_REMOVED",
-            Self::ReservedPropertyConflictsWithProperty => "RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY",
+            Self::ReservedPropertyConflictsWithProperty => {
+                "RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY"
+            }
             Self::UnevaluatedPropertiesAdded => "UNEVALUATED_PROPERTIES_ADDED",
             Self::UnevaluatedPropertiesRemoved => "UNEVALUATED_PROPERTIES_REMOVED",
             Self::UnevaluatedPropertiesExtended => "UNEVALUATED_PROPERTIES_EXTENDED",
@@ -361,15 +468,27 @@ impl ChangeType {
             Self::UnevaluatedItemsExtended => "UNEVALUATED_ITEMS_EXTENDED",
             Self::UnevaluatedItemsNarrowed => "UNEVALUATED_ITEMS_NARROWED",
             Self::ItemAddedToOpenContentModel => "ITEM_ADDED_TO_OPEN_CONTENT_MODEL",
-            Self::ItemWithEmptySchemaAddedToOpenContentModel => "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
+            Self::ItemWithEmptySchemaAddedToOpenContentModel => {
+                "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL"
+            }
             Self::ItemAddedToClosedContentModel => "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL",
             Self::ItemRemovedFromOpenContentModel => "ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL",
-            Self::ItemWithFalseRemovedFromClosedContentModel => "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+            Self::ItemWithFalseRemovedFromClosedContentModel => {
+                "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL"
+            }
             Self::ItemRemovedFromClosedContentModel => "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-            Self::ItemRemovedIsCoveredByPartiallyOpenContentModel => "ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-            Self::ItemRemovedNotCoveredByPartiallyOpenContentModel => "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-            Self::ItemAddedIsCoveredByPartiallyOpenContentModel => "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-            Self::ItemAddedNotCoveredByPartiallyOpenContentModel => "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+            Self::ItemRemovedIsCoveredByPartiallyOpenContentModel => {
+                "ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+            }
+            Self::ItemRemovedNotCoveredByPartiallyOpenContentModel => {
+                "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+            }
+            Self::ItemAddedIsCoveredByPartiallyOpenContentModel => {
+                "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+            }
+            Self::ItemAddedNotCoveredByPartiallyOpenContentModel => {
+                "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+            }
             Self::EnumArrayExtended => "ENUM_ARRAY_EXTENDED",
             Self::EnumArrayNarrowed => "ENUM_ARRAY_NARROWED",
             Self::EnumArrayChanged => "ENUM_ARRAY_CHANGED",
@@ -413,75 +532,148 @@ impl ChangeType {
     fn breaks_strict(self) -> bool {
         matches!(
             self,
-            Self::SchemaAdded | Self::TypeNarrowed | Self::TypeChanged | Self::MaxLengthAdded
-            | Self::MaxLengthDecreased | Self::MinLengthAdded | Self::MinLengthIncreased
-            | Self::PatternAdded | Self::PatternChanged | Self::MaximumAdded
-            | Self::MaximumDecreased | Self::MinimumAdded | Self::MinimumIncreased
-            | Self::ExclusiveMaximumAdded | Self::ExclusiveMaximumDecreased
-            | Self::ExclusiveMinimumAdded | Self::ExclusiveMinimumIncreased
-            | Self::MultipleOfAdded | Self::MultipleOfExpanded | Self::MultipleOfChanged
-            | Self::RequiredAttributeAdded | Self::MaxPropertiesAdded
-            | Self::MaxPropertiesDecreased | Self::MinPropertiesAdded
-            | Self::MinPropertiesIncreased | Self::AdditionalPropertiesRemoved
-            | Self::AdditionalPropertiesNarrowed | Self::DependencyArrayAdded
-            | Self::DependencyArrayExtended | Self::DependencyArrayChanged
-            | Self::DependencySchemaAdded | Self::RequiredPropertyAddedToOpenContentModel
-            | Self::RequiredPropertyWithDefaultAddedToOpenContentModel
-            | Self::OptionalPropertyAddedToOpenContentModel
-            | Self::RequiredPropertyAddedToUnopenContentModel
-            | Self::PropertyRemovedFromClosedContentModel
-            | Self::PropertyRemovedNotCoveredByPartiallyOpenContentModel
-            | Self::PropertyAddedNotCoveredByPartiallyOpenContentModel
-            | Self::ReservedPropertyRemoved | Self::ReservedPropertyConflictsWithProperty
-            | Self::UnevaluatedPropertiesRemoved | Self::UnevaluatedPropertiesNarrowed
-            | Self::MaxItemsAdded | Self::MaxItemsDecreased | Self::MinItemsAdded
-            | Self::MinItemsIncreased | Self::MaxContainsAdded | Self::MaxContainsDecreased
-            | Self::MinContainsAdded | Self::MinContainsIncreased | Self::UniqueItemsAdded
-            | Self::AdditionalItemsRemoved | Self::AdditionalItemsNarrowed
-            | Self::UnevaluatedItemsRemoved | Self::UnevaluatedItemsNarrowed
-            | Self::ItemAddedToOpenContentModel | Self::ItemRemovedFromClosedContentModel
-            | Self::ItemRemovedNotCoveredByPartiallyOpenContentModel
-            | Self::ItemAddedNotCoveredByPartiallyOpenContentModel | Self::EnumArrayNarrowed
-            | Self::EnumArrayChanged | Self::CombinedTypeChanged | Self::ProductTypeExtended
-            | Self::SumTypeNarrowed | Self::CombinedTypeSubschemasChanged
-            | Self::NotTypeExtended | Self::UnmodeledKeywordChanged
-            | Self::ArrowFieldAddedNonNullable | Self::ArrowFieldRemoved
-            | Self::ArrowFieldRenamed | Self::ArrowTypeNarrowed | Self::ArrowTypeChanged
-            | Self::ArrowNullableToNonNullable
+            Self::SchemaAdded
+                | Self::TypeNarrowed
+                | Self::TypeChanged
+                | Self::MaxLengthAdded
+                | Self::MaxLengthDecreased
+                | Self::MinLengthAdded
+                | Self::MinLengthIncreased
+                | Self::PatternAdded
+                | Self::PatternChanged
+                | Self::MaximumAdded
+                | Self::MaximumDecreased
+                | Self::MinimumAdded
+                | Self::MinimumIncreased
+                | Self::ExclusiveMaximumAdded
+                | Self::ExclusiveMaximumDecreased
+                | Self::ExclusiveMinimumAdded
+                | Self::ExclusiveMinimumIncreased
+                | Self::MultipleOfAdded
+                | Self::MultipleOfExpanded
+                | Self::MultipleOfChanged
+                | Self::RequiredAttributeAdded
+                | Self::MaxPropertiesAdded
+                | Self::MaxPropertiesDecreased
+                | Self::MinPropertiesAdded
+                | Self::MinPropertiesIncreased
+                | Self::AdditionalPropertiesRemoved
+                | Self::AdditionalPropertiesNarrowed
+                | Self::DependencyArrayAdded
+                | Self::DependencyArrayExtended
+                | Self::DependencyArrayChanged
+                | Self::DependencySchemaAdded
+                | Self::RequiredPropertyAddedToOpenContentModel
+                | Self::RequiredPropertyWithDefaultAddedToOpenContentModel
+                | Self::OptionalPropertyAddedToOpenContentModel
+                | Self::RequiredPropertyAddedToUnopenContentModel
+                | Self::PropertyRemovedFromClosedContentModel
+                | Self::PropertyRemovedNotCoveredByPartiallyOpenContentModel
+                | Self::PropertyAddedNotCoveredByPartiallyOpenContentModel
+                | Self::ReservedPropertyRemoved
+                | Self::ReservedPropertyConflictsWithProperty
+                | Self::UnevaluatedPropertiesRemoved
+                | Self::UnevaluatedPropertiesNarrowed
+                | Self::MaxItemsAdded
+                | Self::MaxItemsDecreased
+                | Self::MinItemsAdded
+                | Self::MinItemsIncreased
+                | Self::MaxContainsAdded
+                | Self::MaxContainsDecreased
+                | Self::MinContainsAdded
+                | Self::MinContainsIncreased
+                | Self::UniqueItemsAdded
+                | Self::AdditionalItemsRemoved
+                | Self::AdditionalItemsNarrowed
+                | Self::UnevaluatedItemsRemoved
+                | Self::UnevaluatedItemsNarrowed
+                | Self::ItemAddedToOpenContentModel
+                | Self::ItemRemovedFromClosedContentModel
+                | Self::ItemRemovedNotCoveredByPartiallyOpenContentModel
+                | Self::ItemAddedNotCoveredByPartiallyOpenContentModel
+                | Self::EnumArrayNarrowed
+                | Self::EnumArrayChanged
+                | Self::CombinedTypeChanged
+                | Self::ProductTypeExtended
+                | Self::SumTypeNarrowed
+                | Self::CombinedTypeSubschemasChanged
+                | Self::NotTypeExtended
+                | Self::UnmodeledKeywordChanged
+                | Self::ArrowFieldAddedNonNullable
+                | Self::ArrowFieldRemoved
+                | Self::ArrowFieldRenamed
+                | Self::ArrowTypeNarrowed
+                | Self::ArrowTypeChanged
+                | Self::ArrowNullableToNonNullable
         )
     }
 
     fn breaks_lenient(self) -> bool {
         matches!(
             self,
-            Self::SchemaAdded | Self::TypeNarrowed | Self::TypeChanged | Self::MaxLengthAdded
-            | Self::MaxLengthDecreased | Self::MinLengthAdded | Self::MinLengthIncreased
-            | Self::PatternAdded | Self::PatternChanged | Self::MaximumAdded
-            | Self::MaximumDecreased | Self::MinimumAdded | Self::MinimumIncreased
-            | Self::ExclusiveMaximumAdded | Self::ExclusiveMaximumDecreased
-            | Self::ExclusiveMinimumAdded | Self::ExclusiveMinimumIncreased
-            | Self::MultipleOfAdded | Self::MultipleOfExpanded | Self::MultipleOfChanged
-            | Self::RequiredAttributeAdded | Self::MaxPropertiesAdded
-            | Self::MaxPropertiesDecreased | Self::MinPropertiesAdded
-            | Self::MinPropertiesIncreased | Self::DependencyArrayAdded
-            | Self::DependencyArrayExtended | Self::DependencyArrayChanged
-            | Self::DependencySchemaAdded | Self::RequiredPropertyAddedToOpenContentModel
-            | Self::RequiredPropertyAddedToUnopenContentModel | Self::ReservedPropertyRemoved
-            | Self::ReservedPropertyConflictsWithProperty | Self::MaxItemsAdded
-            | Self::MaxItemsDecreased | Self::MinItemsAdded | Self::MinItemsIncreased
-            | Self::MaxContainsAdded | Self::MaxContainsDecreased | Self::MinContainsAdded
-            | Self::MinContainsIncreased | Self::UniqueItemsAdded | Self::AdditionalItemsRemoved
-            | Self::AdditionalItemsNarrowed | Self::UnevaluatedItemsRemoved
-            | Self::UnevaluatedItemsNarrowed | Self::ItemAddedToOpenContentModel
-            | Self::ItemRemovedFromClosedContentModel
-            | Self::ItemRemovedNotCoveredByPartiallyOpenContentModel
-            | Self::ItemAddedNotCoveredByPartiallyOpenContentModel | Self::EnumArrayNarrowed
-            | Self::EnumArrayChanged | Self::CombinedTypeChanged | Self::ProductTypeExtended
-            | Self::SumTypeNarrowed | Self::CombinedTypeSubschemasChanged
-            | Self::NotTypeExtended | Self::UnmodeledKeywordChanged
-            | Self::ArrowFieldAddedNonNullable | Self::ArrowFieldRenamed
-            | Self::ArrowTypeNarrowed | Self::ArrowTypeChanged
-            | Self::ArrowNullableToNonNullable
+            Self::SchemaAdded
+                | Self::TypeNarrowed
+                | Self::TypeChanged
+                | Self::MaxLengthAdded
+                | Self::MaxLengthDecreased
+                | Self::MinLengthAdded
+                | Self::MinLengthIncreased
+                | Self::PatternAdded
+                | Self::PatternChanged
+                | Self::MaximumAdded
+                | Self::MaximumDecreased
+                | Self::MinimumAdded
+                | Self::MinimumIncreased
+                | Self::ExclusiveMaximumAdded
+                | Self::ExclusiveMaximumDecreased
+                | Self::ExclusiveMinimumAdded
+                | Self::ExclusiveMinimumIncreased
+                | Self::MultipleOfAdded
+                | Self::MultipleOfExpanded
+                | Self::MultipleOfChanged
+                | Self::RequiredAttributeAdded
+                | Self::MaxPropertiesAdded
+                | Self::MaxPropertiesDecreased
+                | Self::MinPropertiesAdded
+                | Self::MinPropertiesIncreased
+                | Self::DependencyArrayAdded
+                | Self::DependencyArrayExtended
+                | Self::DependencyArrayChanged
+                | Self::DependencySchemaAdded
+                | Self::RequiredPropertyAddedToOpenContentModel
+                | Self::RequiredPropertyAddedToUnopenContentModel
+                | Self::ReservedPropertyRemoved
+                | Self::ReservedPropertyConflictsWithProperty
+                | Self::MaxItemsAdded
+                | Self::MaxItemsDecreased
+                | Self::MinItemsAdded
+                | Self::MinItemsIncreased
+                | Self::MaxContainsAdded
+                | Self::MaxContainsDecreased
+                | Self::MinContainsAdded
+                | Self::MinContainsIncreased
+                | Self::UniqueItemsAdded
+                | Self::AdditionalItemsRemoved
+                | Self::AdditionalItemsNarrowed
+                | Self::UnevaluatedItemsRemoved
+                | Self::UnevaluatedItemsNarrowed
+                | Self::ItemAddedToOpenContentModel
+                | Self::ItemRemovedFromClosedContentModel
+                | Self::ItemRemovedNotCoveredByPartiallyOpenContentModel
+                | Self::ItemAddedNotCoveredByPartiallyOpenContentModel
+                | Self::EnumArrayNarrowed
+                | Self::EnumArrayChanged
+                | Self::CombinedTypeChanged
+                | Self::ProductTypeExtended
+                | Self::SumTypeNarrowed
+                | Self::CombinedTypeSubschemasChanged
+                | Self::NotTypeExtended
+                | Self::UnmodeledKeywordChanged
+                | Self::ArrowFieldAddedNonNullable
+                | Self::ArrowFieldRenamed
+                | Self::ArrowTypeNarrowed
+                | Self::ArrowTypeChanged
+                | Self::ArrowNullableToNonNullable
         )
     }
 
@@ -543,7 +735,10 @@ mod tests {
         assert!(ChangeType::TypeChanged.is_breaking(Policy::Lenient));
         for kind in ChangeType::ALL {
             if kind.is_breaking(Policy::Lenient) {
-                assert!(kind.is_breaking(Policy::Strict), "{kind} breaks only when lenient");
+                assert!(
+                    kind.is_breaking(Policy::Strict),
+                    "{kind} breaks only when lenient"
+                );
             }
         }
     }

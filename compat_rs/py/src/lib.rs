@@ -28,7 +28,10 @@ impl Change {
     }
 
     fn __repr__(&self) -> String {
-        format!("Change({} {} breaking={})", self.kind, self.path, self.breaking)
+        format!(
+            "Change({} {} breaking={})",
+            self.kind, self.path, self.breaking
+        )
     }
 }
 
@@ -83,7 +86,12 @@ fn wrap(py: Python<'_>, report: DiffReport, mode: Mode, policy: Policy) -> PyRes
         .map(|c| {
             Py::new(
                 py,
-                Change { kind: c.kind.as_str().to_owned(), path: c.path, breaking: c.breaking, message: c.message },
+                Change {
+                    kind: c.kind.as_str().to_owned(),
+                    path: c.path,
+                    breaking: c.breaking,
+                    message: c.message,
+                },
             )
         })
         .collect::<PyResult<Vec<_>>>()?;
@@ -99,10 +107,17 @@ fn wrap(py: Python<'_>, report: DiffReport, mode: Mode, policy: Policy) -> PyRes
 /// Diffs two documents given as JSON text; the work runs without the GIL.
 #[pyfunction]
 #[pyo3(signature = (old, new, mode = "BACKWARD", policy = "STRICT"))]
-fn diff_json(py: Python<'_>, old: &[u8], new: &[u8], mode: &str, policy: &str) -> PyResult<DiffResult> {
-    let mode_v = Mode::parse(mode).ok_or_else(|| PyValueError::new_err(format!("unknown mode {mode:?}")))?;
-    let policy_v =
-        Policy::parse(policy).ok_or_else(|| PyValueError::new_err(format!("unknown policy {policy:?}")))?;
+fn diff_json(
+    py: Python<'_>,
+    old: &[u8],
+    new: &[u8],
+    mode: &str,
+    policy: &str,
+) -> PyResult<DiffResult> {
+    let mode_v =
+        Mode::parse(mode).ok_or_else(|| PyValueError::new_err(format!("unknown mode {mode:?}")))?;
+    let policy_v = Policy::parse(policy)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown policy {policy:?}")))?;
     let (old, new) = (old.to_vec(), new.to_vec());
     let report = py
         .detach(move || compat_core::diff_bytes(&old, &new, mode_v, policy_v))
@@ -114,8 +129,10 @@ fn diff_json(py: Python<'_>, old: &[u8], new: &[u8], mode: &str, policy: &str) -
 #[pyfunction]
 fn check_document_json(py: Python<'_>, doc: &[u8]) -> PyResult<Vec<String>> {
     let doc = doc.to_vec();
-    py.detach(move || compat_core::parse_json("document", &doc).map(|v| compat_core::check_document(&v)))
-        .map_err(to_py_err)
+    py.detach(move || {
+        compat_core::parse_json("document", &doc).map(|v| compat_core::check_document(&v))
+    })
+    .map_err(to_py_err)
 }
 
 /// Every change type the engine can report, with its STRICT and LENIENT verdicts.
@@ -123,7 +140,14 @@ fn check_document_json(py: Python<'_>, doc: &[u8]) -> PyResult<Vec<String>> {
 fn change_types() -> Vec<(&'static str, bool, bool, bool)> {
     compat_core::ChangeType::ALL
         .iter()
-        .map(|t| (t.as_str(), t.is_breaking(Policy::Strict), t.is_breaking(Policy::Lenient), t.is_annotation()))
+        .map(|t| {
+            (
+                t.as_str(),
+                t.is_breaking(Policy::Strict),
+                t.is_breaking(Policy::Lenient),
+                t.is_annotation(),
+            )
+        })
         .collect()
 }
 
