@@ -1,7 +1,7 @@
 //! Schema compatibility engine: diffs registry documents (JSON Schema draft-07 plus an Arrow
-//! field list), judges every change under a mode and policy, and computes the SemVer bump.
+//! field list), judges every change under a mode and policy, and computes the `SemVer` bump.
 //!
-//! Pure Rust, no Python: the PyO3 crate next door is a thin binding over [`diff_bytes`],
+//! Pure Rust, no Python: the `PyO3` crate next door is a thin binding over [`diff_bytes`],
 //! [`diff_documents`] and [`check_document`].
 
 pub mod arrow;

@@ -1,8 +1,8 @@
-//! Modes, SemVer bumps and the final report of a diff.
+//! Modes, `SemVer` bumps and the final report of a diff.
 
 use crate::change::Change;
 
-/// Which readers must keep working (COMPAT_RULES.md "Directions and modes").
+/// Which readers must keep working (`COMPAT_RULES.md`, "Directions and modes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
     /// New readers read old data: diff old → new.
@@ -39,7 +39,7 @@ impl Mode {
     }
 }
 
-/// The smallest SemVer bump a new version needs over its predecessor.
+/// The smallest `SemVer` bump a new version needs over its predecessor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Bump {
     /// Identical canonical content: nothing to publish.
@@ -82,7 +82,7 @@ impl Bump {
 pub struct DiffReport {
     /// No change is breaking under the requested mode and policy.
     pub compatible: bool,
-    /// The SemVer bump the new version needs.
+    /// The `SemVer` bump the new version needs.
     pub required_bump: Bump,
     /// Every change found, compatible ones included.
     pub changes: Vec<Change>,

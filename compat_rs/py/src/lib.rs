@@ -1,4 +1,4 @@
-//! PyO3 binding of `compat_core`: parses and diffs with the GIL released, returns frozen
+//! `PyO3` binding of `compat_core`: parses and diffs with the `GIL` released, returns frozen
 //! result objects. All policy lives in the core crate; this file only converts.
 
 use compat_core::{Bump, DiffError, DiffReport, Mode, Policy};
@@ -72,7 +72,7 @@ impl DiffResult {
     }
 }
 
-fn to_py_err(err: DiffError) -> PyErr {
+fn to_py_err(err: &DiffError) -> PyErr {
     match err {
         DiffError::TooDeep(_) => PyRecursionError::new_err(err.to_string()),
         _ => PyValueError::new_err(err.to_string()),
@@ -121,7 +121,7 @@ fn diff_json(
     let (old, new) = (old.to_vec(), new.to_vec());
     let report = py
         .detach(move || compat_core::diff_bytes(&old, &new, mode_v, policy_v))
-        .map_err(to_py_err)?;
+        .map_err(|e| to_py_err(&e))?;
     wrap(py, report, mode_v, policy_v)
 }
 
@@ -132,7 +132,7 @@ fn check_document_json(py: Python<'_>, doc: &[u8]) -> PyResult<Vec<String>> {
     py.detach(move || {
         compat_core::parse_json("document", &doc).map(|v| compat_core::check_document(&v))
     })
-    .map_err(to_py_err)
+    .map_err(|e| to_py_err(&e))
 }
 
 /// Every change type the engine can report, with its STRICT and LENIENT verdicts.

@@ -15,7 +15,7 @@ struct Side<'c> {
 
 impl Walker<'_> {
     /// The original is a single schema and the update combines several.
-    pub(super) fn into_combined(&mut self, o: NodeId, u: &Combined) -> Result<(), DiffError> {
+    pub(super) fn single_to_combined(&mut self, o: NodeId, u: &Combined) -> Result<(), DiffError> {
         if u.criterion == Criterion::AllOf {
             // Data the original accepted must satisfy every conjunct.
             for &member in &u.subschemas {
@@ -53,7 +53,7 @@ impl Walker<'_> {
 
     /// The original combines several schemas and the update is a single one: read the update
     /// as a one-member combination of the same kind.
-    pub(super) fn from_combined(&mut self, o: &Combined, u: NodeId) -> Result<(), DiffError> {
+    pub(super) fn combined_to_single(&mut self, o: &Combined, u: NodeId) -> Result<(), DiffError> {
         let members = distinct(self.a, o);
         let original = Side {
             criterion: o.criterion,

@@ -10,7 +10,9 @@ mod combined;
 mod object;
 mod scalar;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use fancy_regex::Regex;
 
 use serde_json::Value;
 
@@ -18,8 +20,9 @@ use crate::change::{ChangeType, Difference, Policy};
 use crate::error::DiffError;
 use crate::schema::{Arena, Kind, Meta, NodeId};
 
-/// Comparison steps one diff may take; hostile recursive schemas stop here with an error.
-pub const WORK_BUDGET: usize = 2_000_000;
+/// Comparison steps one diff may take (a reused pair costs one step per difference it
+/// repeats); hostile recursive schemas stop here with an error.
+pub const WORK_BUDGET: usize = 250_000;
 /// Nested comparisons (through `$ref`s too) the walk follows before giving up.
 pub const MAX_DEPTH: usize = 256;
 
@@ -51,6 +54,11 @@ pub(crate) struct Walker<'a> {
     /// Pairs being compared further up the stack: meeting one again means a recursive
     /// schema, which is assumed compatible there (the enclosing comparison decides).
     in_progress: HashSet<(NodeId, NodeId, bool)>,
+    /// Finished pairs with their differences, paths relative to where the pair was met:
+    /// schemas reached through many `$ref` paths are compared once.
+    done: HashMap<(NodeId, NodeId, bool), Vec<Difference>>,
+    /// Compiled `patternProperties` regexes (`None`: does not compile).
+    regexes: HashMap<String, Option<Regex>>,
 }
 
 impl<'a> Walker<'a> {
@@ -65,6 +73,8 @@ impl<'a> Walker<'a> {
             depth: 0,
             flipped: false,
             in_progress: HashSet::new(),
+            done: HashMap::new(),
+            regexes: HashMap::new(),
         }
     }
 
@@ -153,14 +163,49 @@ impl<'a> Walker<'a> {
             return Err(DiffError::TooDeep(MAX_DEPTH));
         }
         let key = (o, u, self.flipped);
+        let base = self.base();
+        if let Some(found) = self.done.get(&key) {
+            // Every path to a changed shared schema is reported; in a dense `$ref` graph the
+            // number of paths grows exponentially, so each repeated difference costs a step.
+            self.steps += found.len();
+            if self.steps > WORK_BUDGET {
+                return Err(DiffError::BudgetExceeded(WORK_BUDGET));
+            }
+            let rebased = found.iter().map(|d| Difference {
+                path: join(&base, &d.path),
+                ..d.clone()
+            });
+            self.diffs.extend(rebased.collect::<Vec<_>>());
+            return Ok(());
+        }
         if !self.in_progress.insert(key) {
             return Ok(());
         }
+        let mark = self.diffs.len();
         self.depth += 1;
         let result = self.compare_nodes(o, u);
         self.depth -= 1;
         self.in_progress.remove(&key);
-        result
+        result?;
+        let relative = self.diffs[mark..]
+            .iter()
+            .map(|d| Difference {
+                path: relative(&base, &d.path),
+                ..d.clone()
+            })
+            .collect();
+        self.done.insert(key, relative);
+        Ok(())
+    }
+
+    /// The current path without the trailing slash of the root (`#` or `#/properties/a`).
+    fn base(&self) -> String {
+        let pointer = self.pointer(None);
+        if self.path.is_empty() {
+            "#".to_owned()
+        } else {
+            pointer
+        }
     }
 
     fn compare_nodes(&mut self, o: NodeId, u: NodeId) -> Result<(), DiffError> {
@@ -173,8 +218,8 @@ impl<'a> Walker<'a> {
         }
         match (&on.kind, &un.kind) {
             (Kind::Combined(_), Kind::Combined(_)) => {}
-            (_, Kind::Combined(c)) => return self.into_combined(o, c),
-            (Kind::Combined(c), _) => return self.from_combined(c, u),
+            (_, Kind::Combined(c)) => return self.single_to_combined(o, c),
+            (Kind::Combined(c), _) => return self.combined_to_single(c, u),
             _ if !same_family => {
                 let message = scalar::type_change_message(a, o, b, u);
                 self.add(ChangeType::TypeChanged, None, message);
@@ -220,7 +265,11 @@ impl<'a> Walker<'a> {
                 self.add(
                     kind,
                     None,
-                    format!("{keyword} changed from {} to {}", show(before), show(after)),
+                    format!(
+                        "{keyword} changed from {} to {}",
+                        show(before.as_ref()),
+                        show(after.as_ref())
+                    ),
                 );
             }
         }
@@ -235,8 +284,8 @@ impl<'a> Walker<'a> {
             if x != y {
                 found.push((key.clone(), format!(
                     "'{key}' changed from {} to {}; the engine does not model '{key}', so any change counts as breaking",
-                    show(&x.cloned()),
-                    show(&y.cloned())
+                    show(x),
+                    show(y)
                 )));
             }
         }
@@ -246,8 +295,27 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// `path` below `base`, as a suffix that [`join`] can put under another base.
+fn relative(base: &str, path: &str) -> String {
+    let rest = path.strip_prefix(base).unwrap_or(path);
+    if rest == "/" {
+        String::new()
+    } else {
+        rest.to_owned()
+    }
+}
+
+fn join(base: &str, relative: &str) -> String {
+    let path = format!("{base}{relative}");
+    if path == "#" {
+        "#/".to_owned()
+    } else {
+        path
+    }
+}
+
 /// A short rendering of an optional JSON value for messages.
-fn show(value: &Option<Value>) -> String {
+fn show(value: Option<&Value>) -> String {
     match value {
         None => "(none)".to_owned(),
         Some(v) => {

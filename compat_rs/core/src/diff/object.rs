@@ -26,29 +26,6 @@ fn is_open(o: &ObjectKind) -> bool {
     o.additional == Additional::Allowed && o.pattern_properties.is_empty()
 }
 
-fn matches(pattern: &str, key: &str) -> bool {
-    // A pattern the regex engine cannot compile is assumed to match: the key is then judged
-    // against that pattern's schema, which errs towards reporting a change.
-    Regex::new(pattern).map_or(true, |re| re.is_match(key).unwrap_or(true))
-}
-
-fn cover(o: &ObjectKind, key: &str) -> Cover {
-    let schemas: Vec<NodeId> = o
-        .pattern_properties
-        .iter()
-        .filter(|(p, _)| matches(p, key))
-        .map(|(_, id)| *id)
-        .collect();
-    if !schemas.is_empty() {
-        return Cover::Schemas(schemas);
-    }
-    match o.additional {
-        Additional::Allowed => Cover::Open,
-        Additional::Schema(id) => Cover::Schemas(vec![id]),
-        Additional::Forbidden => Cover::Closed,
-    }
-}
-
 fn has_default(arena: &Arena, id: NodeId) -> bool {
     arena
         .resolve(id)
@@ -68,6 +45,35 @@ fn is_false(arena: &Arena, id: NodeId) -> bool {
 }
 
 impl Walker<'_> {
+    fn matches(&mut self, pattern: &str, key: &str) -> bool {
+        let regex = self
+            .regexes
+            .entry(pattern.to_owned())
+            .or_insert_with(|| Regex::new(pattern).ok());
+        // A pattern the regex engine cannot compile (or gives up on) is assumed to match: the
+        // key is then judged against that pattern's schema, which errs towards reporting.
+        regex
+            .as_ref()
+            .is_none_or(|re| re.is_match(key).unwrap_or(true))
+    }
+
+    fn cover(&mut self, o: &ObjectKind, key: &str) -> Cover {
+        let schemas: Vec<NodeId> = o
+            .pattern_properties
+            .iter()
+            .filter(|(p, _)| self.matches(p, key))
+            .map(|(_, id)| *id)
+            .collect();
+        if !schemas.is_empty() {
+            return Cover::Schemas(schemas);
+        }
+        match o.additional {
+            Additional::Allowed => Cover::Open,
+            Additional::Schema(id) => Cover::Schemas(vec![id]),
+            Additional::Forbidden => Cover::Closed,
+        }
+    }
+
     pub(super) fn compare_object(
         &mut self,
         o: &ObjectKind,
@@ -169,7 +175,7 @@ impl Walker<'_> {
             );
             return Ok(());
         }
-        match cover(u, key) {
+        match self.cover(u, key) {
             Cover::Open => self.add(
                 T::PropertyRemovedIsCoveredByPartiallyOpenContentModel,
                 None,
@@ -236,7 +242,7 @@ impl Walker<'_> {
             self.add(kind, None, message);
             return Ok(());
         }
-        match cover(o, key) {
+        match self.cover(o, key) {
             Cover::Closed => {}
             Cover::Open => {
                 if !is_empty(self.b, y) {
@@ -307,7 +313,6 @@ impl Walker<'_> {
             }
             let segment = format!("patternProperties/{}", crate::schema::escape(pattern));
             match o.additional {
-                Additional::Forbidden => {}
                 Additional::Schema(x) => self.at(&segment, |w| w.compare(Some(x), Some(*y)))?,
                 Additional::Allowed if !is_empty(self.b, *y) => self.add(
                     T::AdditionalPropertiesNarrowed,
@@ -316,11 +321,11 @@ impl Walker<'_> {
                         "pattern property '{pattern}' added; keys matching it were unconstrained"
                     ),
                 ),
-                Additional::Allowed => {}
+                Additional::Allowed | Additional::Forbidden => {}
             }
             // Properties both sides declare must now also satisfy the new pattern's schema.
             for (key, &x) in &o.properties {
-                if u.properties.contains_key(key) && matches(pattern, key) {
+                if u.properties.contains_key(key) && self.matches(pattern, key) {
                     let at = format!("properties/{}", crate::schema::escape(key));
                     self.at(&at, |w| w.compare(Some(x), Some(*y)))?;
                 }

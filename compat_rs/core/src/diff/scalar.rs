@@ -83,7 +83,7 @@ impl Walker<'_> {
                 ChangeType::MultipleOfRemoved,
                 format!("multipleOf {} removed", num(m)),
             ),
-            (Some(x), Some(y)) if x != y => {
+            (Some(x), Some(y)) if x.total_cmp(&y).is_ne() => {
                 let kind = if is_multiple(y, x) {
                     // Every multiple of the new value is a multiple of the old: fewer values pass.
                     ChangeType::MultipleOfExpanded
@@ -169,7 +169,12 @@ fn is_multiple(a: f64, b: f64) -> bool {
 /// JSON equality where `1` and `1.0` are the same number, as validators see them.
 pub(super) fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => {
+            x == y
+                || x.as_f64()
+                    .zip(y.as_f64())
+                    .is_some_and(|(p, q)| p.total_cmp(&q).is_eq())
+        }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
         }
