@@ -66,7 +66,7 @@ pub fn diff_documents(
             changes
         }
     };
-    let identical = content_of(old) == content_of(new);
+    let identical = same_content(old, new);
     Ok(DiffReport {
         compatible: !changes.iter().any(|c| c.breaking),
         required_bump: Bump::required(&changes, identical),
@@ -81,7 +81,8 @@ pub fn check_document(doc: &Value) -> Vec<String> {
 
 /// All differences reading `old` data with the `new` document (BACKWARD direction).
 fn one_direction(old: &Value, new: &Value, policy: Policy) -> Result<Vec<Difference>, DiffError> {
-    let mut found = diff::diff_schemas(&strip_metadata(old), &strip_metadata(new), policy)?;
+    // Registry metadata keys are not JSON Schema keywords, so the parser skips them in place.
+    let mut found = diff::diff_schemas(old, new, policy)?;
     // Without an explicit block on either side the Arrow fields are derived from `properties`,
     // and the JSON Schema diff has already reported every change they could show.
     if old.get("arrow").is_some() || new.get("arrow").is_some() {
@@ -115,15 +116,15 @@ pub fn strip_metadata(doc: &Value) -> Value {
     }
 }
 
-/// What must match for two versions to be "the same content": everything but `id`/`version`.
-fn content_of(doc: &Value) -> Value {
-    match doc {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| k.as_str() != "id" && k.as_str() != "version")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
+/// Whether two versions hold the same content: everything but `id` and `version` matches.
+fn same_content(old: &Value, new: &Value) -> bool {
+    let (Value::Object(a), Value::Object(b)) = (old, new) else {
+        return old == new;
+    };
+    let ignored = |k: &String| k == "id" || k == "version";
+    let count = |m: &serde_json::Map<String, Value>| m.keys().filter(|k| !ignored(k)).count();
+    count(a) == count(b)
+        && a.iter()
+            .filter(|(k, _)| !ignored(k))
+            .all(|(k, v)| b.get(k) == Some(v))
 }

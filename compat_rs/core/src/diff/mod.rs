@@ -42,9 +42,9 @@ pub fn diff_schemas(
 /// The state of one diff: both arenas, the current path and what was found so far.
 pub(crate) struct Walker<'a> {
     /// The side read as "original" (swapped inside `not`).
-    a: &'a Arena,
+    a: &'a Arena<'a>,
     /// The side read as "update".
-    b: &'a Arena,
+    b: &'a Arena<'a>,
     policy: Policy,
     path: Vec<String>,
     diffs: Vec<Difference>,
@@ -62,7 +62,7 @@ pub(crate) struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(a: &'a Arena, b: &'a Arena, policy: Policy) -> Self {
+    fn new(a: &'a Arena<'a>, b: &'a Arena<'a>, policy: Policy) -> Self {
         Walker {
             a,
             b,

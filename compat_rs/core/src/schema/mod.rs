@@ -21,9 +21,9 @@ pub type NodeId = usize;
 
 /// All nodes of one parsed document; node 0 is the root.
 #[derive(Debug)]
-pub struct Arena {
+pub struct Arena<'d> {
     pub nodes: Vec<Node>,
-    root: Value,
+    root: &'d Value,
 }
 
 /// One schema location with its annotations, its validation kind and unmodeled keywords.
@@ -167,9 +167,9 @@ pub struct Combined {
     pub synthetic: bool,
 }
 
-impl Arena {
-    /// Parses a JSON Schema (registry metadata already stripped).
-    pub fn parse(root: &Value) -> Result<Self, DiffError> {
+impl<'d> Arena<'d> {
+    /// Parses a JSON Schema; registry metadata keys are not schema keywords and are ignored.
+    pub fn parse(root: &'d Value) -> Result<Self, DiffError> {
         parse::parse(root)
     }
 

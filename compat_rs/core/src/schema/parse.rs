@@ -50,7 +50,7 @@ const ARRAY_KEYS: [&str; 6] = [
 ];
 
 /// Parses `root` and every subschema reachable from it, including `$ref` targets.
-pub fn parse(root: &Value) -> Result<Arena, DiffError> {
+pub fn parse(root: &Value) -> Result<Arena<'_>, DiffError> {
     let mut parser = Parser {
         root,
         nodes: Vec::new(),
@@ -66,7 +66,7 @@ pub fn parse(root: &Value) -> Result<Arena, DiffError> {
     }
     Ok(Arena {
         nodes: parser.nodes,
-        root: root.clone(),
+        root,
     })
 }
 

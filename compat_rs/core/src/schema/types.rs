@@ -40,7 +40,7 @@ impl TypeMask {
     }
 }
 
-impl Arena {
+impl Arena<'_> {
     /// The value types `id` may accept. Conservative: when unsure, more types.
     pub fn type_mask(&self, id: NodeId) -> TypeMask {
         self.mask_at(id, 0)
