@@ -2,6 +2,8 @@
 
 from typing import Any, final
 
+__all__ = ["Change", "DiffResult", "change_types", "check_document_json", "diff_json"]
+
 @final
 class Change:
     """One reported change: its type name, JSON pointer, verdict and message."""
