@@ -27,7 +27,9 @@ def _to_json(doc: Document, side: str) -> bytes:
     raise TypeError(f"{side} document must be dict, str or bytes, not {type(doc).__name__}")
 
 
-def diff(old: Document, new: Document, mode: str = "BACKWARD", policy: str = "STRICT") -> DiffResult:
+def diff(
+    old: Document, new: Document, mode: str = "BACKWARD", policy: str = "STRICT"
+) -> DiffResult:
     """Diff two registry documents and judge every change under `mode` and `policy`.
 
     Raises ValueError for invalid JSON (with its position), unreadable schemas, unknown

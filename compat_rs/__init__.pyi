@@ -8,7 +8,9 @@ __all__ = ["Change", "DiffResult", "change_types", "check_document", "diff"]
 
 Document = dict[str, Any] | str | bytes
 
-def diff(old: Document, new: Document, mode: str = "BACKWARD", policy: str = "STRICT") -> DiffResult:
+def diff(
+    old: Document, new: Document, mode: str = "BACKWARD", policy: str = "STRICT"
+) -> DiffResult:
     """Diff two registry documents; ValueError on invalid input, budget or depth exhaustion."""
 
 def check_document(doc: Document) -> list[str]:
