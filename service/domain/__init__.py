@@ -1,0 +1,1 @@
+"""The registry's pure domain layer: ids, versions, documents, config and publishing rules."""
