@@ -120,6 +120,14 @@ fn enums_and_consts() {
     // 1 and 1.0 are the same JSON Schema value.
     assert!(changes(&e(json!([1, 2])), &e(json!([1.0, 2]))).is_empty());
     assert_eq!(
+        changes(&json!({"const": "B"}), &e(json!(["B", "S"]))),
+        ["ENUM_ARRAY_EXTENDED #/enum"]
+    );
+    assert_eq!(
+        changes(&e(json!(["B", "S"])), &json!({"const": "B"})),
+        ["ENUM_ARRAY_NARROWED #/enum"]
+    );
+    assert_eq!(
         changes(&json!({"const": 1}), &json!({"const": 2})),
         ["ENUM_ARRAY_CHANGED #/const"]
     );

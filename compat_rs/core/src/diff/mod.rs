@@ -211,7 +211,17 @@ impl<'a> Walker<'a> {
     fn compare_nodes(&mut self, o: NodeId, u: NodeId) -> Result<(), DiffError> {
         let (a, b) = (self.a, self.b);
         let (on, un) = (a.node(o), b.node(u));
-        let same_family = std::mem::discriminant(&on.kind) == std::mem::discriminant(&un.kind);
+        // A `const` is a one-value `enum`: comparing them as such keeps `const "B"` → `enum
+        // ["B", "S"]` compatible instead of a type change.
+        let value_lists = matches!(
+            (&on.kind, &un.kind),
+            (
+                Kind::Const(_) | Kind::Enum(_),
+                Kind::Const(_) | Kind::Enum(_)
+            )
+        );
+        let same_family =
+            value_lists || std::mem::discriminant(&on.kind) == std::mem::discriminant(&un.kind);
         if !same_family && (matches!(on.kind, Kind::False) || matches!(un.kind, Kind::Empty)) {
             // Nothing was accepted before, or everything is accepted now.
             return Ok(());
@@ -234,6 +244,8 @@ impl<'a> Walker<'a> {
             (Kind::Number(x), Kind::Number(y)) => self.compare_number(x, y),
             (Kind::Enum(x), Kind::Enum(y)) => self.compare_enum(x, y),
             (Kind::Const(x), Kind::Const(y)) => self.compare_const(x, y),
+            (Kind::Const(x), Kind::Enum(y)) => self.compare_enum(std::slice::from_ref(x), y),
+            (Kind::Enum(x), Kind::Const(y)) => self.compare_enum(x, std::slice::from_ref(y)),
             (Kind::Not(x), Kind::Not(y)) => self.compare_not(*x, *y)?,
             (Kind::Object(x), Kind::Object(y)) => self.compare_object(x, y)?,
             (Kind::Array(x), Kind::Array(y)) => self.compare_array(x, y)?,
