@@ -8,7 +8,7 @@ RUST_SOURCES := $(shell find compat_rs/core compat_rs/py -name '*.rs' -o -name C
 EXTENSION_STAMP := $(VENV)/.extension-built
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: test lint fmt rust-test py-test bench build clean
+.PHONY: test lint fmt rust-test py-test bench build clean run
 
 test: lint rust-test py-test
 
@@ -44,6 +44,9 @@ rust-test:
 
 py-test: $(EXTENSION_STAMP)
 	$(BIN)/pytest
+
+run: $(EXTENSION_STAMP)
+	$(BIN)/schema-registry serve --store sqlite:///registry.db --host 127.0.0.1 --port 8000 --seed schemas/
 
 bench: $(EXTENSION_STAMP)
 	$(BIN)/python loadtests/bench_compat.py

@@ -1,0 +1,1 @@
+"""The HTTP API: handlers, body limits, error rendering and the route table."""

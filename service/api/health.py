@@ -1,0 +1,29 @@
+"""Operational endpoints: liveness, readiness, health with store state, and /metrics."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from service.api.responses import json_response
+from service.api.state import INDEX, METRICS, REGISTRY
+
+
+async def get_health(request: web.Request) -> web.Response:
+    # Degraded is still 200: reads are served from the index while the store is down.
+    return json_response(await request.app[REGISTRY].health())
+
+
+async def get_live(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+async def get_ready(request: web.Request) -> web.Response:
+    ready = request.app[INDEX].ready
+    body = {"status": "ready" if ready else "not_ready"}
+    return json_response(body, status=200 if ready else 503)
+
+
+async def get_metrics(request: web.Request) -> web.Response:
+    body = request.app[METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

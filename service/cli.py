@@ -1,0 +1,51 @@
+"""The `schema-registry` command line: `serve` runs the HTTP server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from service.app import create_app
+from service.settings import build_settings
+from service.storage import open_store
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="schema-registry", description="Schema registry server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--store", help="store URL (env SCHEMA_REGISTRY_STORE)")
+    serve.add_argument("--host", help="listen address (env SCHEMA_REGISTRY_HOST)")
+    serve.add_argument("--port", type=int, help="listen port (env SCHEMA_REGISTRY_PORT)")
+    serve.add_argument("--dev", action="store_true", help="development mode: no authentication")
+    serve.add_argument("--seed", type=Path, help="publish schemas/<id>/<version>.json if empty")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `schema-registry` and `python -m service`."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = build_settings(
+            store=args.store, host=args.host, port=args.port, dev=args.dev, seed_dir=args.seed
+        )
+        # Fail before binding the port: a bad URL or seed path is a usage error, not a crash.
+        open_store(settings.store_url)
+        if settings.seed_dir is not None and not settings.seed_dir.is_dir():
+            raise ValueError(f"--seed {settings.seed_dir} is not a directory")
+    except ValueError as exc:
+        print(f"schema-registry: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log.info(
+        "serving on http://%s:%d with store %s", settings.host, settings.port, settings.store_url
+    )
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0

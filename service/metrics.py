@@ -1,0 +1,81 @@
+"""Prometheus metrics of one app, on its own registry; labels are route templates, never paths."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+# Unmatched requests (404s for arbitrary paths) share one label value: raw paths are unbounded.
+UNMATCHED = "unmatched"
+
+
+class Metrics:
+    """The registry's metrics; each app has its own `CollectorRegistry` (tests build many)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.request_duration = Histogram(
+            "schema_registry_request_duration_seconds",
+            "HTTP request duration by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
+        )
+        self.schema_fetches = Counter(
+            "schema_registry_schema_fetches",
+            "Schema versions served, by schema id and version.",
+            ["schema_id", "version"],
+            registry=self.registry,
+        )
+        self.schemas_created = Counter(
+            "schema_registry_schemas_created",
+            "Schema versions published (identical re-publishes not counted).",
+            registry=self.registry,
+        )
+        self.compat_checks = Counter(
+            "schema_registry_compat_checks",
+            "Compatibility checks and diffs by result.",
+            ["result"],
+            registry=self.registry,
+        )
+        self.cache_lookups = Counter(
+            "schema_registry_index_lookups",
+            "Read-index lookups by outcome (hit or miss).",
+            ["outcome"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)
+
+
+def route_label(request: web.Request) -> str:
+    """The matched route's template (`/schema/{id}`), or `unmatched`."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else UNMATCHED
+
+
+def metrics_middleware(metrics: Metrics) -> Middleware:
+    """Times every request; sits outside the error middleware so it sees the final status."""
+
+    @web.middleware
+    async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            metrics.request_duration.labels(
+                request.method, route_label(request), str(status)
+            ).observe(time.perf_counter() - started)
+
+    return observe

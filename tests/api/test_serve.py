@@ -1,0 +1,72 @@
+"""`make run` smoke: the real CLI serves seeded schemas on a loopback port, stopped by PID."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _get(url: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes], deadline: float) -> None:
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited before it was ready"
+        try:
+            if _get(f"{base}/health/ready")[0] == 200:
+                return
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the server did not become ready in time")
+
+
+def test_serve_seeds_and_answers(tmp_path: Path) -> None:
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "service", "serve",
+        "--store", f"sqlite:///{tmp_path / 'r.db'}",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--seed", "schemas/",
+    ]  # fmt: skip
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, process, time.monotonic() + 30)
+        status, body = _get(f"{base}/schema/ticks_v1")
+        assert status == 200
+        assert body["version"] == "2.0.0"
+        assert _get(f"{base}/schema/nope")[0] == 404
+    finally:
+        process.terminate()
+        try:
+            returncode = process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            log.close()
+    assert returncode == 0, (tmp_path / "server.log").read_text()
