@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from service.storage.contract import Event, Store
@@ -30,7 +30,7 @@ def envelope(event: Event) -> dict[str, Any]:
     }
 
 
-async def envelopes(store: Store, since: int) -> AsyncIterator[dict[str, Any]]:
+async def envelopes(store: Store, since: int) -> AsyncGenerator[dict[str, Any], None]:
     """Every change committed after `since`, in revision order, as envelopes (then live ones)."""
     async for event in store.watch(since):
         yield envelope(event)
