@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 # Unmatched requests (404s for arbitrary paths) share one label value: raw paths are unbounded.
 UNMATCHED = "unmatched"
@@ -47,6 +48,30 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+
+        self.store_up = Gauge(
+            "schema_registry_store_up",
+            "1 when the store answered the last probe, else 0.",
+            registry=self.registry,
+        )
+        self.index_revision = Gauge(
+            "schema_registry_index_revision",
+            "Store revision the read index reflects.",
+            registry=self.registry,
+        )
+        self.watch_lag = Gauge(
+            "schema_registry_watch_lag_revisions",
+            "Revisions the read index trails the store by (unset while the store is down).",
+            registry=self.registry,
+        )
+
+    def observe_health(self, health: dict[str, Any]) -> None:
+        """Sets the store and index gauges from a `Registry.health()` report."""
+        self.store_up.set(1 if health["store"] == "up" else 0)
+        index = health["index"]
+        self.index_revision.set(index["revision"])
+        if index["lag"] is not None:
+            self.watch_lag.set(index["lag"])
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

@@ -25,5 +25,8 @@ async def get_ready(request: web.Request) -> web.Response:
 
 
 async def get_metrics(request: web.Request) -> web.Response:
-    body = request.app[METRICS].render()
+    metrics = request.app[METRICS]
+    # Store state and watch lag are probed at scrape time (bounded by the health probe timeout).
+    metrics.observe_health(await request.app[REGISTRY].health())
+    body = metrics.render()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

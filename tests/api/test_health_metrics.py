@@ -55,3 +55,7 @@ async def test_metrics_use_route_templates(client: Client) -> None:
     assert 'schema_registry_compat_checks_total{result="compatible"} 1.0' in text
     assert 'schema_registry_index_lookups_total{outcome="hit"} 2.0' in text
     assert 'schema_registry_index_lookups_total{outcome="miss"} 1.0' in text
+    # Store state and index position are probed at scrape time.
+    assert "schema_registry_store_up 1.0" in text
+    assert "schema_registry_index_revision 2.0" in text
+    assert "schema_registry_watch_lag_revisions 0.0" in text
