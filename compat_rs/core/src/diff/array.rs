@@ -91,9 +91,7 @@ impl Walker<'_> {
             );
             return Ok(());
         };
-        let (found, covered) = self.trial(|w| w.compare(Some(x), Some(y)))?;
-        self.diffs.extend(found);
-        if covered {
+        if self.covered(&[(x, y)])? {
             self.add(
                 T::ItemAddedIsCoveredByPartiallyOpenContentModel,
                 None,
@@ -144,9 +142,7 @@ impl Walker<'_> {
             }
             return Ok(());
         };
-        let (found, covered) = self.trial(|w| w.compare(Some(x), Some(y)))?;
-        self.diffs.extend(found);
-        if covered {
+        if self.covered(&[(x, y)])? {
             self.add(
                 T::ItemRemovedIsCoveredByPartiallyOpenContentModel,
                 None,

@@ -125,6 +125,18 @@ impl<'a> Walker<'a> {
         Ok((found, compatible))
     }
 
+    /// Compares each (original, update) pair in a trial, keeps what each found, and says
+    /// whether every pair was compatible: "is this member covered by those schemas?".
+    fn covered(&mut self, pairs: &[(NodeId, NodeId)]) -> Result<bool, DiffError> {
+        let mut covered = true;
+        for &(x, y) in pairs {
+            let (found, compatible) = self.trial(|w| w.compare(Some(x), Some(y)))?;
+            covered &= compatible;
+            self.diffs.extend(found);
+        }
+        Ok(covered)
+    }
+
     fn all_compatible(&self, found: &[Difference]) -> bool {
         found.iter().all(|d| !d.kind.is_breaking(self.policy))
     }

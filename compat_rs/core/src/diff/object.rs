@@ -182,13 +182,8 @@ impl Walker<'_> {
                 format!("property '{key}' removed; any value is still accepted"),
             ),
             Cover::Schemas(schemas) => {
-                let mut covered = true;
-                for schema in schemas {
-                    let (found, ok) = self.trial(|w| w.compare(Some(x), Some(schema)))?;
-                    covered &= ok;
-                    self.diffs.extend(found);
-                }
-                if covered {
+                let pairs: Vec<_> = schemas.into_iter().map(|s| (x, s)).collect();
+                if self.covered(&pairs)? {
                     self.add(T::PropertyRemovedIsCoveredByPartiallyOpenContentModel, None, format!("property '{key}' removed; its values still match the remaining property schemas"));
                 } else {
                     self.add(T::PropertyRemovedNotCoveredByPartiallyOpenContentModel, None, format!("property '{key}' removed and its old values no longer match the schema for extra properties"));
@@ -256,13 +251,8 @@ impl Walker<'_> {
                 }
             }
             Cover::Schemas(schemas) => {
-                let mut covered = true;
-                for schema in schemas {
-                    let (found, ok) = self.trial(|w| w.compare(Some(schema), Some(y)))?;
-                    covered &= ok;
-                    self.diffs.extend(found);
-                }
-                if covered {
+                let pairs: Vec<_> = schemas.into_iter().map(|s| (s, y)).collect();
+                if self.covered(&pairs)? {
                     self.add(T::PropertyAddedIsCoveredByPartiallyOpenContentModel, None, format!("property '{key}' added; it accepts every value the old schema allowed under that name"));
                 } else {
                     self.add(T::PropertyAddedNotCoveredByPartiallyOpenContentModel, None, format!("property '{key}' added but rejects values the old schema allowed under that name"));
