@@ -26,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="listen port (env SCHEMA_REGISTRY_PORT)")
     serve.add_argument("--dev", action="store_true", help="development mode: no authentication")
     serve.add_argument("--seed", type=Path, help="publish schemas/<id>/<version>.json if empty")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log one line per request (off by default: it halves cached-read throughput, "
+        "and /metrics already counts requests by route and status)",
+    )
     return parser
 
 
@@ -47,5 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info(
         "serving on http://%s:%d with store %s", settings.host, settings.port, settings.store_url
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=logging.getLogger("aiohttp.access") if args.access_log else None,
+    )
     return 0
