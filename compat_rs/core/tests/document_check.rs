@@ -618,14 +618,14 @@ fn refs_that_are_not_pointers_or_not_schemas_are_rejected() {
 }
 
 #[test]
-fn ref_cycles_are_valid_and_terminate() {
+fn ref_cycles_through_properties_are_valid_and_terminate() {
+    // Recursion that descends into a property or item consumes input, so validators finish;
+    // loops that never descend are rejected (see the test after this file's last one).
     valid(&schema(json!({
         "definitions": {
-            "a": {"$ref": "#/definitions/b"},
-            "b": {"$ref": "#/definitions/a"},
             "node": {"type": "object", "properties": {"next": {"$ref": "#/definitions/node"}}}
         },
-        "properties": {"x": {"$ref": "#/definitions/a"}, "self": {"$ref": "#"}, "n": {"$ref": "#/definitions/node"}}
+        "properties": {"self": {"$ref": "#"}, "n": {"$ref": "#/definitions/node"}}
     })));
 }
 
@@ -785,4 +785,22 @@ fn huge_enum_with_a_problem_elsewhere_does_not_echo_the_enum() {
     let problems = check_document(&doc);
     assert!(!problems.is_empty());
     assert!(problems.iter().all(|p| p.len() < 600), "{problems:#?}");
+}
+
+#[test]
+fn loops_that_never_descend_are_rejected_and_guarded_recursion_is_fine() {
+    let pure = json!({"$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/a"}}});
+    let problems = check_document(&pure);
+    assert!(
+        problems.iter().any(|p| p.contains("refers back to itself")),
+        "{problems:?}"
+    );
+    let through_all_of = json!({"type": "object", "allOf": [{"$ref": "#"}]});
+    let problems = check_document(&through_all_of);
+    assert!(
+        problems.iter().any(|p| p.contains("refers back to itself")),
+        "{problems:?}"
+    );
+    let tree = json!({"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#"}}}});
+    assert_eq!(check_document(&tree), Vec::<String>::new());
 }

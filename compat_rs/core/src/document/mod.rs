@@ -56,6 +56,18 @@ pub fn check(doc: &Value) -> Vec<String> {
     for (target, pointer) in &walked.foreign {
         problems.extend(meta::check(target, pointer, &walked.bad_patterns, limit));
     }
+    if walked.problems.is_empty() {
+        // Only once every `$ref` resolves: a loop that never consumes input would send any
+        // validator (and the diff) into endless recursion.
+        if let Some(pointer) = crate::schema::Arena::parse(&schema)
+            .ok()
+            .and_then(|a| a.unguarded_cycle())
+        {
+            problems.push(format!(
+                "schema at {pointer} refers back to itself without descending into a property or item ($ref/allOf/anyOf/oneOf/not loop): no validator can finish"
+            ));
+        }
+    }
     problems.extend(walked.problems);
     problems.extend(crate::arrow::check_block(doc));
     finish(problems)

@@ -4,6 +4,7 @@
 //! keywords belong to several families (say `type` plus `enum`) is the synthetic `allOf` of one
 //! node per family, and `"type": [..]` is a synthetic `anyOf` of one node per type.
 
+mod cycles;
 mod parse;
 mod types;
 
