@@ -8,7 +8,7 @@ RUST_SOURCES := $(shell find compat_rs/core compat_rs/py -name '*.rs' -o -name C
 EXTENSION_STAMP := $(VENV)/.extension-built
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: test lint fmt rust-test py-test bench build clean run
+.PHONY: test lint fmt rust-test py-test fuzz-env bench build clean run
 
 test: lint rust-test py-test
 
@@ -42,7 +42,12 @@ fmt: $(DEPS_STAMP)
 rust-test:
 	cargo test --manifest-path $(CARGO_MANIFEST) -p compat_core
 
-py-test: $(EXTENSION_STAMP)
+# schemathesis in a venv of its own (it needs a newer hypothesis than .venv pins); the fuzz test in
+# tests/api/test_schemathesis.py would build it too, this makes the download a step of its own.
+fuzz-env: $(DEPS_STAMP)
+	$(BIN)/python -m tests.fuzz.toolenv
+
+py-test: $(EXTENSION_STAMP) fuzz-env
 	$(BIN)/pytest
 
 run: $(EXTENSION_STAMP)
@@ -52,4 +57,4 @@ bench: $(EXTENSION_STAMP)
 	$(BIN)/python loadtests/bench_compat.py
 
 clean:
-	rm -rf $(VENV) compat_rs/target compat_rs/*.so
+	rm -rf $(VENV) .venv-schemathesis compat_rs/target compat_rs/*.so

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,8 +250,15 @@ class Registry:
     ) -> dict[str, Any]:
         """Counts of valid and invalid records, and the first errors with their positions."""
         validator = await self._validator(self.version(schema_id, version))
-        # fastjsonschema is pure Python: a big batch runs off the loop.
-        return await asyncio.to_thread(_validate_all, validator, records)
+        try:
+            # fastjsonschema is pure Python: a big batch runs off the loop.
+            return await asyncio.to_thread(_validate_all, validator, records)
+        except RecursionError as exc:
+            # Records are at most 64 levels deep, so only a `$ref` cycle that never reaches a
+            # schema (x → y → x) recurses this far; compat_rs.check_document lets those through.
+            raise ValidatorUnavailable(
+                "the schema's $ref graph loops without reaching a schema; it cannot validate"
+            ) from exc
 
     async def _validator(self, cached: CachedVersion) -> Validator:
         validator = self._validators.get(cached.fingerprint)
@@ -258,7 +266,9 @@ class Registry:
             schema = validator_schema(orjson.loads(cached.body))
             try:
                 validator = await asyncio.to_thread(fastjsonschema.compile, schema)
-            except fastjsonschema.JsonSchemaDefinitionException as exc:
+            # re.error: ECMA-262 patterns (so valid documents) that Python's re rejects, like
+            # \p{L} or (?<name>…); fastjsonschema compiles them with re and lets that escape.
+            except (fastjsonschema.JsonSchemaDefinitionException, re.error) as exc:
                 raise ValidatorUnavailable(f"cannot compile a validator: {exc}") from exc
             self._validators[cached.fingerprint] = validator
         return validator

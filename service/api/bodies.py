@@ -28,6 +28,12 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
+class UnreadableBody(DomainError):
+    """A body aiohttp cannot deliver: a broken Content-Encoding, a truncated chunked body."""
+
+    code = "bad_request"
+
+
 class InvalidParameter(DomainError):
     """A query parameter that cannot be used."""
 
@@ -46,12 +52,18 @@ async def read_json_bytes(request: web.Request, limit: int) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    # Counted while streaming: a chunked body declares no length up front.
-    async for chunk in request.content.iter_chunked(_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        # Counted while streaming (after decompression): a chunked body declares no length.
+        async for chunk in request.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    except web.RequestPayloadError as exc:
+        # Was a 500: aiohttp raises this while reading, inside the handler.
+        raise UnreadableBody(
+            "the request body cannot be read: a broken Content-Encoding or a truncated body"
+        ) from exc
     return b"".join(chunks)
 
 

@@ -1,4 +1,4 @@
-"""The OpenAPI 3 description of the HTTP API, served at /openapi.json."""
+"""The OpenAPI 3.1 description of the HTTP API, served at /openapi.json."""
 
 from __future__ import annotations
 
@@ -6,152 +6,305 @@ from typing import Any
 
 from aiohttp import web
 
+from service.api.openapi_schemas import (
+    BUMP_REQUIRED,
+    COMPONENTS,
+    COUNT,
+    MODES,
+    POLICIES,
+    STR,
+    error,
+    obj,
+    ref,
+)
 from service.api.responses import JSON, json_response
 
-_OBJECT = {"type": "object"}
-_ERROR = {
-    "description": "error",
-    "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
-}
+
+def _json(schema: dict[str, Any], description: str = "success", **extra: Any) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}, **extra}
 
 
-def _param(name: str, where: str = "path", description: str = "") -> dict[str, Any]:
+def _path(name: str, schema: str, example: str) -> dict[str, Any]:
     return {
         "name": name,
-        "in": where,
-        "required": where == "path",
-        "schema": {"type": "string"},
+        "in": "path",
+        "required": True,
+        "schema": ref(schema),
+        "example": example,
+    }
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
         "description": description,
     }
 
 
-ID = _param("id", description="schema id: ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-VERSION = _param("version", description="MAJOR.MINOR.PATCH or 'latest'")
+def _op(
+    summary: str,
+    responses: dict[str, dict[str, Any]],
+    errors: tuple[int, ...] = (),
+    parameters: tuple[dict[str, Any], ...] = (),
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`responses` (success, and errors narrower than `error`'s) plus the plain `errors`."""
+    operation: dict[str, Any] = {"summary": summary, "responses": dict(responses)}
+    operation["responses"].update({str(status): error(status) for status in errors})
+    if parameters:
+        operation["parameters"] = list(parameters)
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {JSON: body}}
+    return operation
 
 
-def _op(summary: str, ok: str, errors: tuple[int, ...] = (), **extra: Any) -> dict[str, Any]:
-    responses: dict[str, Any] = {
-        ok: {"description": "success", "content": {JSON: {"schema": _OBJECT}}}
-    }
-    responses.update({str(status): _ERROR for status in errors})
-    return {"summary": summary, "responses": responses, **extra}
+# Reads of the seeded ids; writes go to ids of their own so reads keep finding their data.
+ID = _path("id", "SchemaId", "ticks_v1")
+NEW_ID = _path("id", "SchemaId", "orders_v1")
+VERSION = _path("version", "VersionRef", "1.1.0")
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": STR,
+    "description": "ETags from earlier answers; a match (or *) gets 304 without a body",
+    "examples": {"any": {"value": "*"}, "stale": {"value": '"0000", W/"1111"'}},
+}
+_ETAG = {"ETag": {"required": True, "schema": {"type": "string", "pattern": '^"[0-9a-f]{64}"$'}}}
+_DOCUMENT_OK = {
+    "200": _json(ref("Document"), headers=_ETAG),
+    "304": {"description": "not modified: If-None-Match matched the ETag", "headers": _ETAG},
+}
+_VERSION_QUERY = ref("VersionRef")
 
-
-def _body(description: str) -> dict[str, Any]:
-    return {"required": True, "description": description, "content": {JSON: {"schema": {}}}}
-
-
-_DOC = _body("a registry document: draft-07 JSON Schema with id, version and arrow")
-_CONFIG = _body('{"mode": ..., "policy": ...}; keys left out keep their value')
+_NEW_DOCUMENT = {
+    "version": "1.0.0",
+    "title": "Order events",
+    "type": "object",
+    "properties": {"order_id": {"type": "string"}, "qty": {"type": "integer"}},
+    "required": ["order_id"],
+    "arrow": {
+        "fields": [
+            {"name": "order_id", "type": {"name": "utf8"}, "nullable": False},
+            {"name": "qty", "type": {"name": "int64"}},
+        ]
+    },
+}
+_PUBLISH_BODY = {
+    "schema": ref("NewDocument"),
+    "examples": {
+        # schemathesis 4.32 sends these last first: "new" 1.0.0 gets a 201, then "breaking"
+        # 1.0.1 a 422 (a newly required property needs a MAJOR bump). Reversed: 201 and 409.
+        "breaking": {
+            "value": {**_NEW_DOCUMENT, "version": "1.0.1", "required": ["order_id", "qty"]}
+        },
+        "new": {"value": _NEW_DOCUMENT},
+    },
+}
+_CANDIDATE_BODY = {
+    "schema": ref("Candidate"),
+    "example": {**_NEW_DOCUMENT, "version": "1.2.0", "title": "Ticks"},
+}
+_CONFIG_BODY = {
+    "schema": {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": False,
+        "properties": {"mode": {"enum": MODES}, "policy": {"enum": POLICIES}},
+    },
+    "example": {"mode": "BACKWARD"},
+}
+_SCHEMA_LIST = obj(
+    ["schemas", "next_cursor"],
+    schemas={
+        "type": "array",
+        "items": obj(
+            ["id", "latest_version", "versions", "updated_at"],
+            id=ref("SchemaId"),
+            latest_version=ref("Version"),
+            versions={"type": "integer", "minimum": 1},
+            updated_at={"type": "string", "format": "date-time"},
+        ),
+    },
+    next_cursor={"type": ["string", "null"]},
+)
+_VALIDATION = obj(
+    ["valid", "invalid", "errors"],
+    valid=COUNT,
+    invalid=COUNT,
+    errors={
+        "type": "array",
+        "maxItems": 100,
+        "items": obj(["index", "path", "message"], index=COUNT, path=STR, message=STR),
+    },
+)
+_HEALTH = obj(
+    ["status", "store", "index"],
+    status={"enum": ["ok", "degraded"]},
+    store={"enum": ["up", "down"]},
+    index=obj(
+        ["ready", "revision", "lag"],
+        ready={"type": "boolean"},
+        revision=COUNT,
+        lag={"type": ["integer", "null"], "minimum": 0},
+    ),
+)
+_CONFIG_OK = {"200": _json(ref("Config"))}
+_COMPAT_OK = {"200": _json(ref("CompatResult"))}
 
 PATHS: dict[str, dict[str, Any]] = {
     "/schemas": {
         "get": _op(
-            "List schema ids",
-            "200",
+            "List live schema ids in id order, paged by ?cursor= (the last id of a page)",
+            {"200": _json(_SCHEMA_LIST)},
             (400,),
-            parameters=[
-                _param("prefix", "query"),
-                _param("limit", "query"),
-                _param("cursor", "query"),
-            ],
+            (
+                _query("prefix", STR, "only ids starting with this"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size"),
+                _query("cursor", STR, "list ids after this one"),
+            ),
         )
     },
     "/schema/{id}": {
         "get": _op(
-            "Latest version (ETag, 304 on If-None-Match)", "200", (400, 404), parameters=[ID]
+            "Latest version (ETag; 304 on If-None-Match)",
+            _DOCUMENT_OK,
+            (400, 404),
+            (ID, IF_NONE_MATCH),
         ),
         "post": _op(
             "Publish a version (201; 200 for an identical re-publish)",
-            "201",
-            (400, 409, 413, 415, 422, 503),
-            parameters=[ID],
-            requestBody=_DOC,
+            {
+                "201": _json(ref("PublishResult")),
+                "200": _json(ref("PublishResult"), "identical re-publish"),
+                "422": BUMP_REQUIRED,
+            },
+            (400, 409, 413, 415, 503),
+            (NEW_ID,),
+            _PUBLISH_BODY,
         ),
         "delete": _op(
-            "Soft delete; ?permanent=true after a soft delete",
-            "200",
-            (400, 404, 409),
-            parameters=[ID, _param("permanent", "query")],
+            "Soft delete; ?permanent=true after a soft delete frees the id",
+            {
+                "200": _json(
+                    obj(
+                        ["id", "deleted", "permanent"],
+                        id=ref("SchemaId"),
+                        deleted={"const": True},
+                        permanent={"type": "boolean"},
+                    )
+                )
+            },
+            (400, 404, 409, 503),
+            (NEW_ID, _query("permanent", {"type": "boolean"}, "hard delete")),
         ),
     },
     "/schema/{id}/versions": {
-        "get": _op("Sorted version list", "200", (400, 404), parameters=[ID])
+        "get": _op(
+            "Sorted version list",
+            {
+                "200": _json(
+                    obj(
+                        ["id", "versions"],
+                        id=ref("SchemaId"),
+                        versions={"type": "array", "items": ref("Version"), "minItems": 1},
+                    )
+                )
+            },
+            (400, 404),
+            (ID,),
+        )
     },
     "/schema/{id}/{version}": {
         "get": _op(
-            "One version (ETag, 304 on If-None-Match)", "200", (400, 404), parameters=[ID, VERSION]
+            "One version, or 'latest' (ETag; 304 on If-None-Match)",
+            _DOCUMENT_OK,
+            (400, 404),
+            (ID, VERSION, IF_NONE_MATCH),
         )
     },
     "/schema/{id}/compat": {
         "post": _op(
-            "Dry-run compatibility check against the latest or ?against=",
-            "200",
+            "Dry-run compatibility check against the latest version or ?against=",
+            _COMPAT_OK,
             (400, 404, 413, 415),
-            parameters=[ID, _param("against", "query")],
-            requestBody=_DOC,
+            (ID, _query("against", _VERSION_QUERY, "version to check against")),
+            _CANDIDATE_BODY,
         )
     },
     "/schema/{id}/validate": {
         "post": _op(
-            "Validate a record or a list of records (16 MiB limit)",
-            "200",
+            "Validate a record, or a JSON array of records (16 MiB limit)",
+            {"200": _json(_VALIDATION), "422": error(422, ["validator_unavailable"])},
             (400, 404, 413, 415),
-            parameters=[ID, _param("version", "query")],
-            requestBody=_body("one record, or a JSON array of records"),
+            (ID, _query("version", _VERSION_QUERY, "version to validate against")),
+            {"schema": {}, "example": [{"ts": "2026-01-02T03:04:05Z", "symbol": "X"}]},
         )
     },
     "/compat/{id}/{from}/{to}": {
         "get": _op(
             "Diff two stored versions",
-            "200",
+            _COMPAT_OK,
             (400, 404),
-            parameters=[ID, _param("from"), _param("to")],
+            (ID, _path("from", "VersionRef", "1.0.0"), _path("to", "VersionRef", "1.2.0")),
         )
     },
     "/config": {
-        "get": _op("Global compatibility config", "200"),
-        "put": _op("Replace the global config", "200", (400, 415), requestBody=_CONFIG),
-    },
-    "/config/{id}": {
-        "get": _op("Effective config of one schema id", "200", (400,), parameters=[ID]),
+        "get": _op("Global compatibility config", _CONFIG_OK),
         "put": _op(
-            "Replace one schema id's config",
-            "200",
-            (400, 415),
-            parameters=[ID],
-            requestBody=_CONFIG,
+            "Set the global config; keys left out keep their value",
+            _CONFIG_OK,
+            (400, 415, 503),
+            body=_CONFIG_BODY,
         ),
     },
-    "/health": {"get": _op("Status ok/degraded with store state and index lag", "200")},
-    "/health/live": {"get": _op("Liveness", "200")},
-    "/health/ready": {"get": _op("Readiness: 503 until the index has caught up", "200", (503,))},
-    "/metrics": {
-        "get": {
-            "summary": "Prometheus metrics",
-            "responses": {"200": {"description": "text format"}},
-        }
+    "/config/{id}": {
+        "get": _op("Effective config of one schema id", _CONFIG_OK, (400,), (ID,)),
+        "put": _op(
+            "Set one schema id's config; keys left out keep their value",
+            _CONFIG_OK,
+            (400, 415, 503),
+            (NEW_ID,),
+            _CONFIG_BODY,
+        ),
     },
-    "/openapi.json": {"get": _op("This document", "200")},
+    "/health": {
+        "get": _op("Status ok/degraded with store state and index lag", {"200": _json(_HEALTH)})
+    },
+    "/health/live": {
+        "get": _op("Liveness", {"200": _json(obj(["status"], status={"const": "ok"}))})
+    },
+    "/health/ready": {
+        "get": _op(
+            "Readiness: 503 until the index has caught up",
+            {
+                "200": _json(obj(["status"], status={"const": "ready"})),
+                "503": _json(obj(["status"], status={"const": "not_ready"}), "not ready"),
+            },
+        )
+    },
+    "/metrics": {
+        "get": _op(
+            "Prometheus metrics",
+            {"200": {"description": "text format", "content": {"text/plain": {"schema": STR}}}},
+        )
+    },
+    "/openapi.json": {
+        "get": _op(
+            "This document",
+            {"200": _json(obj(["openapi", "info", "paths"], closed=False))},
+        )
+    },
 }
 
 SPEC: dict[str, Any] = {
-    "openapi": "3.0.3",
+    "openapi": "3.1.0",
     "info": {"title": "Schema Registry", "version": "0.1.0"},
     "paths": PATHS,
-    "components": {
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "required": ["error", "message", "details"],
-                "properties": {
-                    "error": {"type": "string"},
-                    "message": {"type": "string"},
-                    "details": {"type": "object"},
-                },
-            }
-        }
-    },
+    "components": {"schemas": COMPONENTS},
 }
 
 

@@ -6,6 +6,10 @@ from aiohttp import web
 
 from service.api import compat, config, health, openapi, schemas, validation
 
+# `/schema/{id}/compat` and `/validate` are POST-only resources, not versions: without the
+# look-ahead a GET there would be read as version "compat" (400) and OPTIONS would advertise GET.
+_NOT_A_SUBRESOURCE = r"(?!(?:compat|validate)$)[^/]+"
+
 
 def add_routes(app: web.Application) -> None:
     """Registers every route; `/versions` comes before `/{version}` so it is not a version."""
@@ -18,7 +22,7 @@ def add_routes(app: web.Application) -> None:
             web.get("/schema/{id}/versions", schemas.get_versions),
             web.post("/schema/{id}/compat", compat.check_compat),
             web.post("/schema/{id}/validate", validation.validate_records),
-            web.get("/schema/{id}/{version}", schemas.get_schema),
+            web.get(f"/schema/{{id}}/{{version:{_NOT_A_SUBRESOURCE}}}", schemas.get_schema),
             web.get("/compat/{id}/{from}/{to}", compat.diff_versions),
             web.get("/config", config.get_config),
             web.put("/config", config.put_config),
