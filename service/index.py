@@ -35,6 +35,7 @@ class CachedVersion:
     """One stored version ready to serve: `body` is the stored document, `etag` its fingerprint."""
 
     version: Version
+    label: str
     body: bytes
     fingerprint: str
     etag: str
@@ -71,6 +72,7 @@ def cache_record(record: SchemaRecord) -> CachedSchema:
     versions = tuple(
         CachedVersion(
             Version.parse(stored.version),
+            stored.version,
             stored.document,
             stored.fingerprint,
             f'"{stored.fingerprint}"',

@@ -65,6 +65,27 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Labelled children by label values: `labels()` takes a lock and builds a key on every
+        # call, which shows on the cached-read path; the label sets are bounded (see route_label).
+        self._durations: dict[tuple[str, str, int], Any] = {}
+        self._fetches: dict[tuple[str, str], Any] = {}
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Records one request's duration under its route template."""
+        key = (method, route, status)
+        child = self._durations.get(key)
+        if child is None:
+            child = self._durations[key] = self.request_duration.labels(method, route, str(status))
+        child.observe(seconds)
+
+    def fetched(self, schema_id: str, version: str) -> None:
+        """Counts one served schema version (only found ones, so labels stay bounded)."""
+        key = (schema_id, version)
+        child = self._fetches.get(key)
+        if child is None:
+            child = self._fetches[key] = self.schema_fetches.labels(schema_id, version)
+        child.inc()
+
     def observe_health(self, health: dict[str, Any]) -> None:
         """Sets the store and index gauges from a `Registry.health()` report."""
         self.store_up.set(1 if health["store"] == "up" else 0)
@@ -99,8 +120,8 @@ def metrics_middleware(metrics: Metrics) -> Middleware:
             status = exc.status
             raise
         finally:
-            metrics.request_duration.labels(
-                request.method, route_label(request), str(status)
-            ).observe(time.perf_counter() - started)
+            metrics.observe_request(
+                request.method, route_label(request), status, time.perf_counter() - started
+            )
 
     return observe

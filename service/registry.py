@@ -130,8 +130,11 @@ class Registry:
     # -- reads -----------------------------------------------------------------------------
 
     def schema(self, schema_id: str) -> CachedSchema:
-        cached = self._index.get(validate_schema_id(schema_id))
+        cached = self._index.get(schema_id)
         if cached is None:
+            # Only ids that were validated when published are in the index: validate on a miss
+            # so a malformed id still answers 400, without a regex on every cached read.
+            validate_schema_id(schema_id)
             raise SchemaNotFound(f"schema {schema_id!r} not found", {"id": schema_id})
         return cached
 

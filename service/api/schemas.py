@@ -27,7 +27,7 @@ def _render_version(request: web.Request, cached: CachedVersion) -> web.Response
 
 def _fetched(metrics: Metrics, schema_id: str, cached: CachedVersion) -> None:
     # Only found schemas are counted, so the schema_id label stays bounded.
-    metrics.schema_fetches.labels(schema_id, str(cached.version)).inc()
+    metrics.fetched(schema_id, cached.label)
     metrics.cache_lookups.labels("hit").inc()
 
 
