@@ -609,73 +609,23 @@ impl ChangeType {
         )
     }
 
+    /// LENIENT reads objects as "readers ignore unknown properties" (and Arrow readers
+    /// ignore dropped columns): only these content-model changes stop breaking.
     fn breaks_lenient(self) -> bool {
-        matches!(
-            self,
-            Self::SchemaAdded
-                | Self::TypeNarrowed
-                | Self::TypeChanged
-                | Self::MaxLengthAdded
-                | Self::MaxLengthDecreased
-                | Self::MinLengthAdded
-                | Self::MinLengthIncreased
-                | Self::PatternAdded
-                | Self::PatternChanged
-                | Self::MaximumAdded
-                | Self::MaximumDecreased
-                | Self::MinimumAdded
-                | Self::MinimumIncreased
-                | Self::ExclusiveMaximumAdded
-                | Self::ExclusiveMaximumDecreased
-                | Self::ExclusiveMinimumAdded
-                | Self::ExclusiveMinimumIncreased
-                | Self::MultipleOfAdded
-                | Self::MultipleOfExpanded
-                | Self::MultipleOfChanged
-                | Self::RequiredAttributeAdded
-                | Self::MaxPropertiesAdded
-                | Self::MaxPropertiesDecreased
-                | Self::MinPropertiesAdded
-                | Self::MinPropertiesIncreased
-                | Self::DependencyArrayAdded
-                | Self::DependencyArrayExtended
-                | Self::DependencyArrayChanged
-                | Self::DependencySchemaAdded
-                | Self::RequiredPropertyAddedToOpenContentModel
-                | Self::RequiredPropertyAddedToUnopenContentModel
-                | Self::ReservedPropertyRemoved
-                | Self::ReservedPropertyConflictsWithProperty
-                | Self::MaxItemsAdded
-                | Self::MaxItemsDecreased
-                | Self::MinItemsAdded
-                | Self::MinItemsIncreased
-                | Self::MaxContainsAdded
-                | Self::MaxContainsDecreased
-                | Self::MinContainsAdded
-                | Self::MinContainsIncreased
-                | Self::UniqueItemsAdded
-                | Self::AdditionalItemsRemoved
-                | Self::AdditionalItemsNarrowed
-                | Self::UnevaluatedItemsRemoved
-                | Self::UnevaluatedItemsNarrowed
-                | Self::ItemAddedToOpenContentModel
-                | Self::ItemRemovedFromClosedContentModel
-                | Self::ItemRemovedNotCoveredByPartiallyOpenContentModel
-                | Self::ItemAddedNotCoveredByPartiallyOpenContentModel
-                | Self::EnumArrayNarrowed
-                | Self::EnumArrayChanged
-                | Self::CombinedTypeChanged
-                | Self::ProductTypeExtended
-                | Self::SumTypeNarrowed
-                | Self::CombinedTypeSubschemasChanged
-                | Self::NotTypeExtended
-                | Self::UnmodeledKeywordChanged
-                | Self::ArrowFieldAddedNonNullable
-                | Self::ArrowFieldRenamed
-                | Self::ArrowTypeNarrowed
-                | Self::ArrowTypeChanged
-                | Self::ArrowNullableToNonNullable
-        )
+        self.breaks_strict()
+            && !matches!(
+                self,
+                Self::AdditionalPropertiesRemoved
+                    | Self::AdditionalPropertiesNarrowed
+                    | Self::RequiredPropertyWithDefaultAddedToOpenContentModel
+                    | Self::OptionalPropertyAddedToOpenContentModel
+                    | Self::PropertyRemovedFromClosedContentModel
+                    | Self::PropertyRemovedNotCoveredByPartiallyOpenContentModel
+                    | Self::PropertyAddedNotCoveredByPartiallyOpenContentModel
+                    | Self::UnevaluatedPropertiesRemoved
+                    | Self::UnevaluatedPropertiesNarrowed
+                    | Self::ArrowFieldRemoved
+            )
     }
 
     /// Annotation-only changes never need more than a PATCH bump.
