@@ -4,12 +4,12 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::derive::escape;
 use super::diff::qualified as dotted;
 use super::parse::parse_block;
 use super::problems::Problems;
 use super::shape::{shape_of, Kind, Shape};
 use super::types::{DataType, Field};
+use crate::schema::escape;
 
 /// Problems of `doc`'s `arrow` block, one sentence each ("<pointer>: <what is wrong>").
 ///

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
+use crate::schema::escape;
+
 use super::parse::MAX_DEPTH;
 use super::shape::{shape_of, Kind};
 use super::types::{DataType, Field, TimeUnit};
@@ -29,11 +31,6 @@ pub fn derive_fields(doc: &Value) -> Vec<Field> {
         ancestors: Vec::new(),
     };
     deriver.properties(doc, "#")
-}
-
-/// Escapes one JSON pointer token (RFC 6901: `~` → `~0`, `/` → `~1`).
-pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
 }
 
 struct Deriver<'a> {
