@@ -37,20 +37,18 @@ _AUDIT_COLUMNS = "principal, action, target, outcome, request_id, time, details"
 
 def read(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
     """Run `body` in one read transaction, so its queries see a single commit."""
-    conn.execute("BEGIN")
-    try:
-        result = body(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
+    return _transaction(conn, "BEGIN", body)
 
 
 def write(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
     """Run `body` holding the write lock from its first read; commit (fsync) or roll back."""
-    conn.execute("BEGIN IMMEDIATE")
+    return _transaction(conn, "BEGIN IMMEDIATE", body)
+
+
+def _transaction(
+    conn: sqlite3.Connection, begin: str, body: Callable[[sqlite3.Connection], T]
+) -> T:
+    conn.execute(begin)
     try:
         result = body(conn)
         conn.execute("COMMIT")
