@@ -69,6 +69,8 @@ class Metrics:
         # call, which shows on the cached-read path; the label sets are bounded (see route_label).
         self._durations: dict[tuple[str, str, int], Any] = {}
         self._fetches: dict[tuple[str, str], Any] = {}
+        self.index_hits = self.cache_lookups.labels("hit")
+        self.index_misses = self.cache_lookups.labels("miss")
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Records one request's duration under its route template."""

@@ -28,7 +28,7 @@ def _render_version(request: web.Request, cached: CachedVersion) -> web.Response
 def _fetched(metrics: Metrics, schema_id: str, cached: CachedVersion) -> None:
     # Only found schemas are counted, so the schema_id label stays bounded.
     metrics.fetched(schema_id, cached.label)
-    metrics.cache_lookups.labels("hit").inc()
+    metrics.index_hits.inc()
 
 
 async def list_schemas(request: web.Request) -> web.Response:
@@ -46,7 +46,7 @@ async def get_schema(request: web.Request) -> web.Response:
     try:
         cached = request.app[REGISTRY].version(schema_id, request.match_info.get("version"))
     except (SchemaNotFound, VersionNotFound):
-        request.app[METRICS].cache_lookups.labels("miss").inc()
+        request.app[METRICS].index_misses.inc()
         raise
     _fetched(request.app[METRICS], schema_id, cached)
     return _render_version(request, cached)
