@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from service.api.errors import error_middleware
 from service.api.routes import add_routes
 from service.api.state import INDEX, METRICS, REGISTRY, SETTINGS, STORE
 from service.index import ReadIndex
-from service.metrics import Metrics, metrics_middleware
+from service.metrics import Metrics
 from service.registry import Registry
 from service.settings import Settings
 from service.storage import open_store
@@ -71,12 +70,11 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
     app = web.Application(
         # Routes read bodies themselves with their own limits; this is the outer bound.
         client_max_size=settings.max_validate_body,
-        middlewares=[metrics_middleware(metrics), error_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics
     if settings.dev:
         log.warning("DEV MODE (--dev): authentication is OFF; every client may write")
     app.cleanup_ctx.extend([_store_context(store), _index_context, _registry_context])
-    add_routes(app)
+    add_routes(app, metrics.requests)
     return app

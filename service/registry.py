@@ -140,6 +140,12 @@ class Registry:
 
     def version(self, schema_id: str, version: str | None) -> CachedVersion:
         """`version` None or "latest" means the highest version."""
+        cached = self._index.get(schema_id)
+        if cached is not None:
+            # The cached-read path: the latest, or a version spelt canonically, without parsing.
+            found = cached.latest if version is None else cached.by_version.get(version)
+            if found is not None:
+                return found
         cached = self.schema(schema_id)
         if version is None or version == "latest":
             return cached.latest

@@ -9,7 +9,7 @@ from service.api.responses import json_response
 from service.api.state import REGISTRY, SETTINGS
 
 
-async def get_config(request: web.Request) -> web.Response:
+def get_config(request: web.Request) -> web.Response:
     config = request.app[REGISTRY].config(request.match_info.get("id"))
     return json_response(config.to_dict())
 

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from service.api.responses import json_response
 from service.domain.errors import DomainError
@@ -53,32 +52,30 @@ def _http_error(exc: web.HTTPException) -> web.Response:
     return response
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+def error_response_for(request: web.Request, exc: Exception) -> web.Response:
     """DomainError → 4xx, StoreUnavailable → 503, aiohttp's HTTP errors (404, 405, 413 …) →
-    JSON with their status, anything else → 500."""
-    try:
-        return await handler(request)
-    except DomainError as exc:
+    JSON with their status, anything else → 500 with the traceback in the log only."""
+    if isinstance(exc, DomainError):
         status = _STATUS_BY_CODE.get(exc.code, 400)
         return error_response(status, exc.code, exc.message, exc.details)
-    except StoreUnavailable as exc:
+    if isinstance(exc, StoreUnavailable):
         # The cause (paths, hosts) is for operators, not clients.
         log.warning("store unavailable in %s %s: %s", request.method, request.path, exc)
         return error_response(503, "store_unavailable", "the store is unavailable; retry later")
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
+    if isinstance(exc, web.HTTPException) and exc.status >= 400:
         return _http_error(exc)
-    except Exception:
-        # The traceback goes to the log under an id the client can quote, never to the client.
-        request_id = uuid.uuid4().hex
-        log.exception(
-            "unhandled error in %s %s [request %s]", request.method, request.path, request_id
-        )
-        return error_response(
-            500,
-            "internal_error",
-            f"internal error; quote request id {request_id}",
-            {"request_id": request_id},
-        )
+    # The traceback goes to the log under an id the client can quote, never to the client.
+    request_id = uuid.uuid4().hex
+    log.error(
+        "unhandled error in %s %s [request %s]",
+        request.method,
+        request.path,
+        request_id,
+        exc_info=exc,
+    )
+    return error_response(
+        500,
+        "internal_error",
+        f"internal error; quote request id {request_id}",
+        {"request_id": request_id},
+    )

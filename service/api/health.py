@@ -14,11 +14,11 @@ async def get_health(request: web.Request) -> web.Response:
     return json_response(await request.app[REGISTRY].health())
 
 
-async def get_live(request: web.Request) -> web.Response:
+def get_live(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
-async def get_ready(request: web.Request) -> web.Response:
+def get_ready(request: web.Request) -> web.Response:
     ready = request.app[INDEX].ready
     body = {"status": "ready" if ready else "not_ready"}
     return json_response(body, status=200 if ready else 503)

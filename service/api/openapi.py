@@ -308,5 +308,5 @@ SPEC: dict[str, Any] = {
 }
 
 
-async def get_openapi(request: web.Request) -> web.Response:
+def get_openapi(request: web.Request) -> web.Response:
     return json_response(SPEC)

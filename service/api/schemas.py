@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.hdrs import IF_NONE_MATCH
 
 from service.api.bodies import query_flag, query_int, read_json_bytes
 from service.api.responses import JSON, json_response
 from service.api.state import INDEX, METRICS, REGISTRY, SETTINGS
 from service.index import CachedVersion
-from service.metrics import Metrics
 from service.registry import SchemaNotFound, VersionNotFound
 
 
@@ -19,19 +19,13 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 def _render_version(request: web.Request, cached: CachedVersion) -> web.Response:
-    headers = {"ETag": cached.etag}
-    if _matches(request.headers.get("If-None-Match", ""), cached.etag):
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=cached.body, content_type=JSON, headers=headers)
+    if_none_match = request.headers.get(IF_NONE_MATCH)
+    if if_none_match is not None and _matches(if_none_match, cached.etag):
+        return web.Response(status=304, headers={"ETag": cached.etag})
+    return web.Response(body=cached.body, content_type=JSON, headers={"ETag": cached.etag})
 
 
-def _fetched(metrics: Metrics, schema_id: str, cached: CachedVersion) -> None:
-    # Only found schemas are counted, so the schema_id label stays bounded.
-    metrics.fetched(schema_id, cached.label)
-    metrics.index_hits.inc()
-
-
-async def list_schemas(request: web.Request) -> web.Response:
+def list_schemas(request: web.Request) -> web.Response:
     prefix = request.query.get("prefix", "")
     limit = query_int(request, "limit", 100, 1, 1000)
     cursor = request.query.get("cursor") or None
@@ -41,18 +35,19 @@ async def list_schemas(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-async def get_schema(request: web.Request) -> web.Response:
+def get_schema(request: web.Request) -> web.Response:
+    app = request.app
     schema_id = request.match_info["id"]
     try:
-        cached = request.app[REGISTRY].version(schema_id, request.match_info.get("version"))
+        cached = app[REGISTRY].version(schema_id, request.match_info.get("version"))
     except (SchemaNotFound, VersionNotFound):
-        request.app[METRICS].index_misses.inc()
+        app[METRICS].requests.missed()
         raise
-    _fetched(request.app[METRICS], schema_id, cached)
+    app[METRICS].requests.fetched(schema_id, cached.label)
     return _render_version(request, cached)
 
 
-async def get_versions(request: web.Request) -> web.Response:
+def get_versions(request: web.Request) -> web.Response:
     cached = request.app[REGISTRY].schema(request.match_info["id"])
     return web.Response(body=cached.versions_body, content_type=JSON)
 

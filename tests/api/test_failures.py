@@ -10,8 +10,9 @@ import pytest_asyncio
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
-from service.api.errors import error_middleware
+from service.api.endpoint import endpoint
 from service.app import create_app
+from service.metrics import RequestStats
 from service.settings import Settings
 from service.storage import MemoryStore
 from service.storage.contract import NewVersion, StoredVersion, StoreUnavailable
@@ -104,8 +105,8 @@ async def test_aiohttp_errors_render_as_json(
     async def handler(request: web.Request) -> web.Response:
         raise raised
 
-    app = web.Application(middlewares=[error_middleware])
-    app.router.add_get("/", handler)
+    app = web.Application()
+    app.router.add_get("/", endpoint(handler, "/", RequestStats()))
     client = await aiohttp_client(app)
     response = await client.get("/")
     assert response.status == status

@@ -40,6 +40,7 @@ async def test_metrics_use_route_templates(client: Client) -> None:
     await client.get("/schema/ticks_v1/1.0.0")
     await client.get("/schema/unknown-id")
     await client.get("/some/random/path/42")
+    await client.patch("/schemas")
     await client.get("/compat/ticks_v1/1.0.0/1.1.0")
     response = await client.get("/metrics")
     assert response.status == 200
@@ -48,6 +49,7 @@ async def test_metrics_use_route_templates(client: Client) -> None:
     assert 'route="/schema/{id}",status="200"' in text
     assert 'route="/schema/{id}/{version}",status="200"' in text
     assert 'route="unmatched",status="404"' in text
+    assert 'method="PATCH",route="unmatched",status="405"' in text
     assert "/some/random/path" not in text
     assert "unknown-id" not in text
     assert 'schema_registry_schema_fetches_total{schema_id="ticks_v1",version="1.1.0"} 1.0' in text

@@ -18,7 +18,8 @@ def _served() -> set[tuple[str, str]]:
     return {
         (route.method.lower(), route.resource.canonical)
         for route in app.router.routes()
-        if route.resource is not None and route.method != "HEAD"
+        # HEAD mirrors GET; "*" is the catch-all that answers 404/405 as JSON.
+        if route.resource is not None and route.method not in {"HEAD", "*"}
     }
 
 

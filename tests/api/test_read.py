@@ -120,3 +120,22 @@ async def test_wrong_method_is_json_405(client: Client) -> None:
     assert response.status == 405
     assert (await response.json())["error"] == "method_not_allowed"
     assert "GET" in response.headers["Allow"]
+
+
+async def test_head_answers_like_get_without_a_body(client: Client) -> None:
+    await publish_all(client, "1.0.0")
+    got = await client.get("/schema/ticks_v1")
+    response = await client.head("/schema/ticks_v1")
+    assert response.status == 200
+    assert response.headers["ETag"] == got.headers["ETag"]
+    assert response.headers["Content-Type"] == "application/json"
+    assert await response.read() == b""
+    missing = await client.head("/schema/nope")
+    assert missing.status == 404
+
+
+async def test_wrong_method_on_a_templated_path_lists_every_allowed_method(client: Client) -> None:
+    response = await client.put("/schema/ticks_v1")
+    assert response.status == 405
+    assert response.headers["Allow"] == "DELETE, GET, HEAD, POST"
+    assert (await response.json())["error"] == "method_not_allowed"
