@@ -8,7 +8,7 @@ RUST_SOURCES := $(shell find compat_rs/core compat_rs/py -name '*.rs' -o -name C
 EXTENSION_STAMP := $(VENV)/.extension-built
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: test lint fmt rust-test py-test fuzz-env bench build clean run
+.PHONY: test lint fmt rust-test py-test fuzz-env etcd bench build clean run
 
 test: lint rust-test py-test
 
@@ -47,7 +47,29 @@ rust-test:
 fuzz-env: $(DEPS_STAMP)
 	$(BIN)/python -m tests.fuzz.toolenv
 
-py-test: $(EXTENSION_STAMP) fuzz-env
+# Debian's real etcd for the etcd backend's tests: etcd-server has etcd, etcd-client etcdctl.
+# The tests start their own etcd processes on free loopback ports and never use a system etcd, so
+# the package's service is kept from starting while it installs: a policy-rc.d answering 101
+# ("not allowed") is how Debian's invoke-rc.d and deb-systemd-invoke are told so; one the machine
+# already has is left as it is.
+ETCD_PACKAGES := etcd-server etcd-client
+etcd:
+	@if command -v etcd >/dev/null && command -v etcdctl >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "make etcd: etcd or etcdctl is not on PATH and installing needs root;" \
+			"run 'sudo make etcd' or 'sudo apt-get install $(ETCD_PACKAGES)'" >&2; \
+		exit 1; \
+	fi; \
+	if [ ! -e /usr/sbin/policy-rc.d ]; then \
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; \
+		chmod 755 /usr/sbin/policy-rc.d; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt_install="apt-get install -y --no-install-recommends $(ETCD_PACKAGES)"; \
+	$$apt_install || { apt-get update && $$apt_install; }
+
+py-test: etcd $(EXTENSION_STAMP) fuzz-env
 	$(BIN)/pytest
 
 run: $(EXTENSION_STAMP)

@@ -107,6 +107,9 @@ class ReadIndex:
         self.revision = 0
         self.ready = False
         self.store_up = True
+        # Recoveries of the watch: resumed after a store outage, reloaded after compaction.
+        self.resumes = 0
+        self.reloads = 0
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -154,12 +157,14 @@ class ReadIndex:
                     failures = 0
             except HistoryCompacted:
                 log.warning("store history compacted past revision %d; reloading", self.revision)
+                self.reloads += 1
                 self.ready = False
                 if not await self._reload():
                     await asyncio.sleep(_RETRY_DELAYS[-1])
             except StoreUnavailable as exc:
                 # Reads keep being served from the index; health reports degraded meanwhile.
                 self.store_up = False
+                self.resumes += 1
                 delay = _RETRY_DELAYS[min(failures, len(_RETRY_DELAYS) - 1)]
                 failures += 1
                 log.warning("store watch failed (%s); retrying in %.1fs", exc, delay)

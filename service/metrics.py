@@ -101,6 +101,28 @@ class RequestStats(Collector):
         yield lookups
 
 
+class WatchRecoveries(Collector):
+    """How often the read index's watch recovered, as last reported by `Registry.health()`."""
+
+    def __init__(self) -> None:
+        self.resumes = 0
+        self.reloads = 0
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()
+
+    def collect(self) -> Iterator[Metric]:
+        recoveries = CounterMetricFamily(
+            "schema_registry_watch_recoveries",
+            "Watch recoveries of the read index: resumed after a store outage, or reloaded "
+            "from a snapshot after the store's history was compacted.",
+            labels=["reason"],
+        )
+        recoveries.add_metric(["resumed"], self.resumes)
+        recoveries.add_metric(["reloaded"], self.reloads)
+        yield recoveries
+
+
 class Metrics:
     """The registry's metrics; each app has its own `CollectorRegistry` (tests build many)."""
 
@@ -108,6 +130,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.requests = RequestStats()
         self.registry.register(self.requests)
+        self.recoveries = WatchRecoveries()
+        self.registry.register(self.recoveries)
         self.schemas_created = Counter(
             "schema_registry_schemas_created",
             "Schema versions published (identical re-publishes not counted).",
@@ -140,6 +164,8 @@ class Metrics:
         self.store_up.set(1 if health["store"] == "up" else 0)
         index = health["index"]
         self.index_revision.set(index["revision"])
+        self.recoveries.resumes = index["watch_resumes"]
+        self.recoveries.reloads = index["watch_reloads"]
         if index["lag"] is not None:
             self.watch_lag.set(index["lag"])
 

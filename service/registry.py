@@ -294,7 +294,13 @@ class Registry:
         return {
             "status": "ok" if store_up and self._index.ready else "degraded",
             "store": "up" if store_up else "down",
-            "index": {"ready": self._index.ready, "revision": self._index.revision, "lag": lag},
+            "index": {
+                "ready": self._index.ready,
+                "revision": self._index.revision,
+                "lag": lag,
+                "watch_resumes": self._index.resumes,
+                "watch_reloads": self._index.reloads,
+            },
         }
 
     # -- config and deletes ----------------------------------------------------------------

@@ -1,8 +1,12 @@
-"""Session-wide fixtures: report lines that tests hand to pytest's terminal summary."""
+"""Session-wide fixtures: report lines for pytest's terminal summary, and a real etcd."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from tests.etcd_server import EtcdCluster, start_cluster
 
 _REPORT_KEY = pytest.StashKey[list[str]]()
 
@@ -26,3 +30,15 @@ def pytest_terminal_summary(
     terminalreporter.section("compat_rs reports")
     for line in lines:
         terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def etcd_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdCluster]:
+    """One single-member etcd shared by the session: give each test keys of its own.
+
+    Tests that kill, pause or compact etcd, or need three members, start their own cluster with
+    `tests.etcd_server.start_cluster` instead.
+    """
+    cluster = start_cluster(tmp_path_factory.mktemp("etcd"))
+    yield cluster
+    cluster.stop()

@@ -146,10 +146,12 @@ _HEALTH = obj(
     status={"enum": ["ok", "degraded"]},
     store={"enum": ["up", "down"]},
     index=obj(
-        ["ready", "revision", "lag"],
+        ["ready", "revision", "lag", "watch_resumes", "watch_reloads"],
         ready={"type": "boolean"},
         revision=COUNT,
         lag={"type": ["integer", "null"], "minimum": 0},
+        watch_resumes=COUNT,
+        watch_reloads=COUNT,
     ),
 )
 _CONFIG_OK = {"200": _json(ref("Config"))}

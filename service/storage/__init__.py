@@ -5,12 +5,18 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from service.storage.contract import Store
+from service.storage.etcd import EtcdStore
+from service.storage.etcd_connection import parse_endpoints
+from service.storage.etcd_keys import DEFAULT_PREFIX
 from service.storage.memory import MemoryStore
 from service.storage.sqlite import SqliteStore
 
-__all__ = ["MemoryStore", "SqliteStore", "Store", "open_store"]
+__all__ = ["EtcdStore", "MemoryStore", "SqliteStore", "Store", "open_store"]
 
-_EXPECTED = "expected memory:// or sqlite:///relative/path.db or sqlite:////absolute/path.db"
+_EXPECTED = (
+    "expected memory:// or sqlite:///relative/path.db or sqlite:////absolute/path.db "
+    "or etcd://host:port[,host:port...][/key/prefix/]"
+)
 
 
 def open_store(url: str) -> Store:
@@ -20,6 +26,8 @@ def open_store(url: str) -> Store:
     - `sqlite:///registry.db` is relative to the working directory and
       `sqlite:////var/lib/registry/registry.db` absolute (the path is everything after
       `sqlite:///`, as in SQLAlchemy). The directory must exist.
+    - `etcd://10.0.0.1:2379,10.0.0.2:2379/schema-registry/`: the cluster's client endpoints
+      (tried in turn) and the key prefix, `/schema-registry/` when the URL has no path.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -32,10 +40,15 @@ def open_store(url: str) -> Store:
     if scheme == "sqlite":
         return SqliteStore(_sqlite_path(url, parts.netloc, parts.path))
     if scheme == "etcd":
-        raise ValueError(
-            f"store URL {url!r}: the etcd backend is not available yet "
-            "(etcd:// arrives with the etcd backend issue); " + _EXPECTED
-        )
+        if not parts.netloc:
+            raise ValueError(f"store URL {url!r} names no etcd endpoint; {_EXPECTED}")
+        try:
+            endpoints = parse_endpoints(parts.netloc)
+        except ValueError as exc:
+            raise ValueError(f"store URL {url!r}: {exc}; {_EXPECTED}") from None
+        path = unquote(parts.path)
+        prefix = DEFAULT_PREFIX if path in ("", "/") else "/" + path.strip("/") + "/"
+        return EtcdStore(endpoints, prefix=prefix)
     raise ValueError(f"unknown store URL scheme {parts.scheme!r} in {url!r}; {_EXPECTED}")
 
 

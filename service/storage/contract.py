@@ -272,7 +272,7 @@ class Store(Protocol):
         retained, or `since` is ahead of the store's revision (the store was replaced): the
         consumer re-reads a snapshot. Raises `StoreUnavailable` if the backend fails or the
         store closes; the consumer may resume with `watch(last revision it saw)`.
-        Retention: memory and SQLite keep every event; etcd keeps them until compaction.
+        Retention: every backend keeps every event (etcd as keys, so its compaction loses none).
         Latency: in-process writes are delivered at once; SQLite writes by another process
         within its poll interval.
         """
@@ -294,6 +294,6 @@ class Store(Protocol):
         created_at), then one `schema.deleted` per soft-deleted id, then one
         `schema.config.updated` per config (global first), each with `"imported": true` in its
         data. The source's event history is not part of a dump. Memory and SQLite commit the
-        whole import in one transaction; a backend that cannot must document what a failed
-        import leaves behind.
+        whole import in one transaction; etcd commits one change per transaction (it caps the
+        operations of one), so a failed import leaves the changes before the failure.
         """

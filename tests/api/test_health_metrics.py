@@ -17,7 +17,13 @@ async def test_health_endpoints(client: Client) -> None:
     body = await health.json()
     assert body["status"] == "ok"
     assert body["store"] == "up"
-    assert body["index"] == {"ready": True, "revision": 1, "lag": 0}
+    assert body["index"] == {
+        "ready": True,
+        "revision": 1,
+        "lag": 0,
+        "watch_resumes": 0,
+        "watch_reloads": 0,
+    }
     assert (await client.get("/health/live")).status == 200
     assert (await client.get("/health/ready")).status == 200
 
@@ -60,4 +66,5 @@ async def test_metrics_use_route_templates(client: Client) -> None:
     # Store state and index position are probed at scrape time.
     assert "schema_registry_store_up 1.0" in text
     assert "schema_registry_index_revision 2.0" in text
+    assert 'schema_registry_watch_recoveries_total{reason="resumed"} 0.0' in text
     assert "schema_registry_watch_lag_revisions 0.0" in text

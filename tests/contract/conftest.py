@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from service.storage import MemoryStore, SqliteStore, Store
+from service.storage import EtcdStore, MemoryStore, SqliteStore, Store, open_store
+from tests.etcd_server import EtcdCluster
 
-# Every backend the suite runs against; the etcd backend adds its entry here.
+
+def _etcd_store(request: pytest.FixtureRequest, directory: Path) -> Store:
+    # One etcd for the session; each store gets a prefix of its own, so each starts empty.
+    cluster: EtcdCluster = request.getfixturevalue("etcd_cluster")
+    store = open_store(f"{cluster.url}/contract/{uuid.uuid4().hex}/")
+    assert isinstance(store, EtcdStore)
+    return store
+
+
+# Every backend the suite runs against.
 # A short poll interval keeps cross-process tests fast (same-process commits never wait for it).
-BACKENDS: dict[str, Callable[[Path], Store]] = {
-    "memory": lambda directory: MemoryStore(),
-    "sqlite": lambda directory: SqliteStore(directory / "registry.db", poll_interval=0.05),
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Store]] = {
+    "memory": lambda request, directory: MemoryStore(),
+    "sqlite": lambda request, directory: SqliteStore(directory / "registry.db", poll_interval=0.05),
+    "etcd": _etcd_store,
 }
 
 StoreFactory = Callable[[], Awaitable[Store]]
@@ -33,12 +45,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest_asyncio.fixture
-async def make_store(backend: str, tmp_path: Path) -> AsyncIterator[StoreFactory]:
+async def make_store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[StoreFactory]:
     """Makes started, empty stores of the backend under test; closes them all at the end."""
     stores: list[Store] = []
 
     async def make() -> Store:
-        store = BACKENDS[backend](_fresh_directory(tmp_path, len(stores)))
+        store = BACKENDS[backend](request, _fresh_directory(tmp_path, len(stores)))
         await store.start()
         stores.append(store)
         return store

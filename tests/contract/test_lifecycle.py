@@ -13,8 +13,10 @@ from tests.contract.samples import publish
 pytestmark = pytest.mark.asyncio
 
 
-async def test_calls_before_start_are_unavailable(backend: str, tmp_path: Path) -> None:
-    store = BACKENDS[backend](tmp_path)
+async def test_calls_before_start_are_unavailable(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store = BACKENDS[backend](request, tmp_path)
     with pytest.raises(StoreUnavailable, match="not started"):
         await store.revision()
     await store.close()
