@@ -161,13 +161,18 @@ class ReadIndex:
                 self.ready = False
                 if not await self._reload():
                     await asyncio.sleep(_RETRY_DELAYS[-1])
-            except StoreUnavailable as exc:
+            except Exception as exc:
                 # Reads keep being served from the index; health reports degraded meanwhile.
+                # Whatever broke the watch, the follower must not die: a replica whose index
+                # stopped following would serve stale reads for good.
                 self.store_up = False
                 self.resumes += 1
                 delay = _RETRY_DELAYS[min(failures, len(_RETRY_DELAYS) - 1)]
                 failures += 1
-                log.warning("store watch failed (%s); retrying in %.1fs", exc, delay)
+                if isinstance(exc, StoreUnavailable):
+                    log.warning("store watch failed (%s); retrying in %.1fs", exc, delay)
+                else:
+                    log.exception("store watch broke unexpectedly; retrying in %.1fs", delay)
                 await asyncio.sleep(delay)
 
     async def _reload(self) -> bool:

@@ -1,17 +1,17 @@
 """`EtcdStore`: the contract on etcd, for any number of stateless replicas on one cluster.
 
-Every write is one etcd transaction that compares the registry's revision counter (and, for a
-publish, the id's compare-and-swap key), then writes the change, its event and the counter
-together. Two replicas racing for one revision: one transaction fails its compare, re-reads
-and tries again; two publishes of one version: exactly one wins. Key layout: `etcd_keys.py`.
+Every write is part of one etcd transaction that compares the registry's revision counter (and,
+for a publish, the id's compare-and-swap key), then writes the change, its event and the counter
+together (`etcd_commit.py` batches a replica's concurrent writes into one). Two replicas racing
+for one revision: one transaction fails its compare, re-reads and tries again; two publishes of
+one version: exactly one wins. Key layout: `etcd_keys.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from service.storage import timestamps
@@ -39,6 +39,7 @@ from service.storage.dump import (
     build_dump,
     parse_dump,
 )
+from service.storage.etcd_commit import Change, Committer
 from service.storage.etcd_connection import (
     REQUEST_TIMEOUT,
     Endpoint,
@@ -57,26 +58,11 @@ from service.storage.etcd_keys import (
     decode_head,
     decode_version,
     encode_audit,
-    encode_event,
     encode_head,
     encode_version,
     range_end,
 )
 from service.storage.etcd_watch import follow_events
-
-# A write that keeps losing the counter race to other replicas gives up after this many tries.
-MAX_WRITE_ATTEMPTS = 64
-
-
-@dataclass(slots=True)
-class _Change:
-    """One write's part of a transaction: its compares, its operations, and the reads that
-    explain a failed compare (`explain` raises the domain error, or returns to retry)."""
-
-    compares: list[Any] = field(default_factory=list)
-    ops: list[Any] = field(default_factory=list)
-    reads: list[Any] = field(default_factory=list)
-    explain: Callable[[Any], None] = lambda response: None
 
 
 class EtcdStore:
@@ -91,9 +77,7 @@ class EtcdStore:
     ) -> None:
         self.keys = Keys.under(prefix)
         self.connection = EtcdConnection(endpoints, timeout)
-        # One write in flight per replica: its own writes never race each other for the counter.
-        self._write_lock = asyncio.Lock()
-        self._known_revision: int | None = None
+        self._committer = Committer(self.connection, self.keys)
         self._state = "new"
         # How often a watch re-read the event keys because etcd had compacted its history.
         self.watch_rereads = 0
@@ -121,6 +105,7 @@ class EtcdStore:
         if self._state == "closed":
             return
         self._state = "closed"
+        await self._committer.close()
         await self.connection.close()
 
     # -- reads -----------------------------------------------------------------------------
@@ -238,46 +223,6 @@ class EtcdStore:
 
     # -- writes ----------------------------------------------------------------------------
 
-    async def _commit(
-        self,
-        prepare: Callable[[int], Awaitable[_Change]],
-        event: Callable[[int], tuple[str, str, str, dict[str, Any]]],
-    ) -> int:
-        """Commits `prepare(next revision)` with its event as revision N + 1, where N is the
-        counter the transaction compares; retries while other replicas take the revision."""
-        self._check_open()
-        keys = self.keys
-        async with self._write_lock:
-            for _ in range(MAX_WRITE_ATTEMPTS):
-                current = self._known_revision
-                if current is None:
-                    current = await self.revision()
-                change = await prepare(current + 1)
-                counter = (
-                    value_is(keys.revision, str(current).encode())
-                    if current
-                    else absent(keys.revision)
-                )
-                success = [
-                    put(keys.revision, str(current + 1).encode()),
-                    put(keys.event(current + 1), encode_event(*event(current + 1))),
-                    *change.ops,
-                ]
-                failure = [get(keys.revision), *change.reads]
-                response = await self.connection.txn([counter, *change.compares], success, failure)
-                if response.succeeded:
-                    self._known_revision = current + 1
-                    return current + 1
-                seen = ranged_kvs(response, 0)
-                actual = int(seen[0].value) if seen else 0
-                self._known_revision = actual
-                if actual == current:
-                    # The counter held, so the change's own compares failed.
-                    change.explain(response)
-            raise StoreUnavailable(
-                f"etcd write lost the revision race {MAX_WRITE_ATTEMPTS} times; retry later"
-            )
-
     async def create_version(
         self, version: NewVersion, *, expected_mod_revision: int, event_data: dict[str, Any]
     ) -> StoredVersion:
@@ -302,12 +247,12 @@ class EtcdStore:
                 f"{schema_id} changed: expected mod_revision {expected}, found {current}"
             )
 
-        async def prepare(revision: int) -> _Change:
+        async def prepare(revision: int) -> Change:
             stored = StoredVersion(
                 schema_id, version.version, version.document, version.fingerprint, now, revision
             )
             committed[:] = [stored]
-            return _Change(
+            return Change(
                 compares=[
                     absent(version_key),
                     value_is(cas, str(expected).encode()) if expected else absent(cas),
@@ -325,7 +270,8 @@ class EtcdStore:
             payload = {**data, "id": schema_id, "version": version.version}
             return VERSION_CREATED, schema_id, now, payload
 
-        await self._commit(prepare, event)
+        self._check_open()
+        await self._committer.commit(schema_id, prepare, event)
         return committed[0]
 
     async def delete(self, schema_id: str, *, permanent: bool, event_data: dict[str, Any]) -> int:
@@ -335,7 +281,7 @@ class EtcdStore:
     async def _delete(self, schema_id: str, permanent: bool, data: dict[str, Any], now: str) -> int:
         keys = self.keys
 
-        async def prepare(revision: int) -> _Change:
+        async def prepare(revision: int) -> Change:
             response = await self.connection.range(keys.head(schema_id), b"")
             if not response.kvs or (decode_head(response.kvs[0].value)[0] and not permanent):
                 state = "is already soft-deleted" if response.kvs else "not found"
@@ -357,12 +303,13 @@ class EtcdStore:
                     put(cas, str(revision).encode()),
                 ]
             # A failed compare means the id changed since the read: prepare again.
-            return _Change(compares=[value_is(cas, str(mod_revision).encode())], ops=ops)
+            return Change(compares=[value_is(cas, str(mod_revision).encode())], ops=ops)
 
         def event(revision: int) -> tuple[str, str, str, dict[str, Any]]:
             return SCHEMA_DELETED, schema_id, now, {**data, "id": schema_id, "permanent": permanent}
 
-        return await self._commit(prepare, event)
+        self._check_open()
+        return await self._committer.commit(schema_id, prepare, event)
 
     async def put_config(
         self, schema_id: str | None, config: dict[str, Any], *, event_data: dict[str, Any]
@@ -376,14 +323,15 @@ class EtcdStore:
     async def _put_config(
         self, schema_id: str | None, config: bytes, data: dict[str, Any], now: str
     ) -> int:
-        async def prepare(revision: int) -> _Change:
-            return _Change(ops=[put(self.keys.config(schema_id), config)])
+        async def prepare(revision: int) -> Change:
+            return Change(ops=[put(self.keys.config(schema_id), config)])
 
         def event(revision: int) -> tuple[str, str, str, dict[str, Any]]:
             payload = {**data, "id": schema_id, "config": decode_object(config)}
             return CONFIG_UPDATED, schema_id or "", now, payload
 
-        return await self._commit(prepare, event)
+        self._check_open()
+        return await self._committer.commit(None, prepare, event)
 
     async def append_event(self, type: str, subject: str, data: dict[str, Any]) -> int:
         if not type:
@@ -391,10 +339,12 @@ class EtcdStore:
         payload = decode_object(encode_object(data, "event data"))
         now = timestamps.now()
 
-        async def prepare(revision: int) -> _Change:
-            return _Change()
+        async def prepare(revision: int) -> Change:
+            return Change()
 
-        return await self._commit(prepare, lambda revision: (type, subject, now, payload))
+        self._check_open()
+        parts = (type, subject, now, payload)
+        return await self._committer.commit(None, prepare, lambda revision: parts)
 
     async def append_audit(self, entry: AuditEntry) -> None:
         self._check_open()

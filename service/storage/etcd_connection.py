@@ -38,6 +38,8 @@ CHANNEL_OPTIONS: dict[str, Any] = {
 }
 # Each range request reads at most this many keys; larger ranges are paged.
 PAGE = 500
+# Clients left behind by failovers, kept open for the calls still running on them.
+_RETIRED_KEPT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ class EtcdConnection:
         # Each watch has a client (a gRPC channel) of its own, closed when the watch ends, so
         # a stopped watch leaves no stream task behind; close() ends the running ones.
         self._watch_clients: set[Any] = set()
+        self._retired: list[Any] = []
         self._closed = False
 
     @property
@@ -135,17 +138,25 @@ class EtcdConnection:
             await asyncio.shield(client.close())
 
     async def failover(self) -> None:
-        """Drops the current client; the next call connects to the next endpoint."""
+        """Moves the next call to the next endpoint. The old client is retired, not closed:
+        closing a gRPC channel cancels every call still running on it, and those belong to
+        other requests (and to the watch) that should fail or finish on their own."""
         client, self._client = self._client, None
         self._current = (self._current + 1) % len(self.endpoints)
         if client is not None:
+            self._retired.append(client)
+        while len(self._retired) > _RETIRED_KEPT:
+            oldest = self._retired.pop(0)
             with contextlib.suppress(Exception):
-                await client.close()
+                await oldest.close()
 
     async def close(self) -> None:
         self._closed = True
         client, self._client = self._client, None
-        clients = [client, *self._watch_clients] if client is not None else [*self._watch_clients]
+        clients = [*self._retired, *self._watch_clients]
+        self._retired.clear()
+        if client is not None:
+            clients.append(client)
         for each in clients:
             with contextlib.suppress(Exception):
                 await each.close()
@@ -158,9 +169,10 @@ class EtcdConnection:
             return await request(client)
         except asyncio.CancelledError:
             task = asyncio.current_task()
-            if self._closed and task is not None and not task.cancelling():
-                # gRPC cancels calls in flight when close() shuts their channel.
-                raise StoreUnavailable("etcd connection is closed") from None
+            if task is not None and not task.cancelling():
+                # Nobody cancelled this task: gRPC cancelled the call because its channel was
+                # shut under it (close(), or an old client retired past _RETIRED_KEPT).
+                raise StoreUnavailable(f"etcd call to {endpoint} was cut off") from None
             raise
         except (grpc.aio.AioRpcError, aetcd.exceptions.ClientError, TimeoutError) as exc:
             if _refused(exc):
@@ -172,6 +184,17 @@ class EtcdConnection:
             await self.failover()
             raise error from exc
 
+    async def read(self, request: Callable[[Any], Awaitable[T]]) -> T:
+        """`call` for requests that change nothing: tried on each endpoint once before it
+        fails, so one dead member costs a read no more than a connection refusal."""
+        for _ in range(len(self.endpoints) - 1):
+            try:
+                return await self.call(request)
+            except StoreUnavailable:
+                if self._closed:
+                    raise
+        return await self.call(request)
+
     async def range(self, key: bytes, end: bytes, *, limit: int = 0, revision: int = 0) -> Any:
         """One RangeRequest (keys ascending); `revision` 0 reads the latest state."""
         request = rpc.RangeRequest(
@@ -182,7 +205,7 @@ class EtcdConnection:
             sort_order=rpc.RangeRequest.ASCEND,
             sort_target=rpc.RangeRequest.KEY,
         )
-        return await self.call(
+        return await self.read(
             lambda client: client.kvstub.Range(
                 request, timeout=self.timeout, metadata=client.metadata
             )

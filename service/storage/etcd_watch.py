@@ -8,6 +8,7 @@ the stream with `StoreUnavailable`; the consumer resumes with `watch(last revisi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,13 @@ async def _live(store: EtcdStore, position: int, start_revision: int) -> AsyncIt
                 position = revision
         except aetcd.exceptions.RevisionCompactedError as exc:
             raise _Reread from exc
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise
+            # gRPC cancelled the stream because its channel was closed under it.
+            store.check_open()
+            raise StoreUnavailable(f"etcd watch at {where} was cut off") from None
         except (aetcd.exceptions.ClientError, grpc.aio.AioRpcError, TimeoutError) as exc:
             store.check_open()
             await connection.failover()

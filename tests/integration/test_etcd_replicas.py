@@ -122,11 +122,8 @@ async def test_concurrent_publishes_of_one_version_through_two_replicas(
 @pytest_asyncio.fixture
 async def own_cluster(tmp_path: Path) -> AsyncIterator[EtcdCluster]:
     """A single-member etcd this test may stop and start."""
-    cluster = start_cluster(tmp_path / "etcd", size=1)
-    try:
+    with start_cluster(tmp_path / "etcd", size=1) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 async def test_etcd_outage_degrades_reads_and_fails_writes_fast(
@@ -187,11 +184,8 @@ async def test_etcd_outage_degrades_reads_and_fails_writes_fast(
 async def test_leader_loss_loses_no_acknowledged_publish(
     aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> None:
-    cluster = start_cluster(tmp_path / "etcd3", size=3)
-    try:
+    with start_cluster(tmp_path / "etcd3", size=3) as cluster:
         await _publish_through_a_leader_failure(aiohttp_client, cluster)
-    finally:
-        cluster.stop()
 
 
 async def _publish_through_a_leader_failure(
