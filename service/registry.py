@@ -182,8 +182,15 @@ class Registry:
 
     async def _attempt(self, prepared: PreparedDocument) -> PublishOutcome | None:
         """One read-plan-commit round; None when another commit moved the record meanwhile."""
-        record = await self._store.get(prepared.schema_id)
-        config = await self._store_config(prepared.schema_id)
+        # The record and the configs come from the store, not the index, so a publish through
+        # one replica never plans against what another replica changed a moment ago; read
+        # together, they cost one round trip to a remote store instead of three.
+        record, global_cfg, own_cfg = await asyncio.gather(
+            self._store.get(prepared.schema_id),
+            self._store.get_config(None),
+            self._store.get_config(prepared.schema_id),
+        )
+        config = effective(_config_of(global_cfg) or CompatConfig(), _config_of(own_cfg))
         plan = await asyncio.to_thread(plan_publish, prepared, _existing(record), config)
         result = {
             "id": prepared.schema_id,
@@ -217,10 +224,6 @@ class Registry:
             return None
         await self._index.wait_for(stored.revision)
         return PublishOutcome(True, result)
-
-    async def _store_config(self, schema_id: str) -> CompatConfig:
-        global_cfg = _config_of(await self._store.get_config(None)) or CompatConfig()
-        return effective(global_cfg, _config_of(await self._store.get_config(schema_id)))
 
     async def seed(self, directory: Path) -> int:
         """Publishes `directory/<id>/<version>.json` in version order if the store is empty."""
