@@ -184,13 +184,11 @@ class Registry:
         """One read-plan-commit round; None when another commit moved the record meanwhile."""
         # The record and the configs come from the store, not the index, so a publish through
         # one replica never plans against what another replica changed a moment ago; read
-        # together, they cost one round trip to a remote store instead of three.
-        record, global_cfg, own_cfg = await asyncio.gather(
-            self._store.get(prepared.schema_id),
-            self._store.get_config(None),
-            self._store.get_config(prepared.schema_id),
-        )
-        config = effective(_config_of(global_cfg) or CompatConfig(), _config_of(own_cfg))
+        # together, they are consistent and cost one round trip to a remote store.
+        governed = await self._store.get_governed(prepared.schema_id)
+        record = governed.record
+        global_cfg = _config_of(governed.global_config) or CompatConfig()
+        config = effective(global_cfg, _config_of(governed.config))
         plan = await asyncio.to_thread(plan_publish, prepared, _existing(record), config)
         result = {
             "id": prepared.schema_id,

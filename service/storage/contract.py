@@ -145,6 +145,15 @@ class Snapshot:
     configs: Mapping[str, dict[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class Governed:
+    """A record and the configs that govern it (None where never put), as of one revision."""
+
+    record: SchemaRecord | None
+    global_config: dict[str, Any] | None
+    config: dict[str, Any] | None
+
+
 VERSION_CREATED = "schema.version.created"
 SCHEMA_DELETED = "schema.deleted"
 CONFIG_UPDATED = "schema.config.updated"
@@ -241,6 +250,10 @@ class Store(Protocol):
 
     async def get_config(self, schema_id: str | None) -> dict[str, Any] | None:
         """The config stored for `schema_id` (None: the global one), None if never put."""
+
+    async def get_governed(self, schema_id: str) -> Governed:
+        """`schema_id`'s record (None if absent) with the global config and its own, read at
+        one revision: what a publish checks against, in one round trip to a remote store."""
 
     async def put_config(
         self, schema_id: str | None, config: dict[str, Any], *, event_data: dict[str, Any]

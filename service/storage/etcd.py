@@ -23,6 +23,7 @@ from service.storage.contract import (
     AuditEntry,
     Conflict,
     Event,
+    Governed,
     NewVersion,
     NotFound,
     SchemaRecord,
@@ -123,6 +124,23 @@ class EtcdStore:
         )
         heads, stored = ranged_kvs(response, 0), ranged_kvs(response, 1)
         return self._record(schema_id, heads[0].value, stored) if heads else None
+
+    async def get_governed(self, schema_id: str) -> Governed:
+        self._check_open()
+        keys = self.keys
+        versions = keys.versions(schema_id)
+        reads = [
+            get(keys.head(schema_id)),
+            get(versions, range_end(versions)),
+            get(keys.config(None)),
+            get(keys.config(schema_id)),
+        ]
+        response = await self.connection.txn([], reads, [])
+        heads = ranged_kvs(response, 0)
+        record = self._record(schema_id, heads[0].value, ranged_kvs(response, 1)) if heads else None
+        configs = [ranged_kvs(response, 2), ranged_kvs(response, 3)]
+        global_config, config = (decode_object(kvs[0].value) if kvs else None for kvs in configs)
+        return Governed(record, global_config, config)
 
     def _record(self, schema_id: str, head: bytes, stored: list[Any]) -> SchemaRecord:
         deleted, updated_at, mod_revision = decode_head(head)

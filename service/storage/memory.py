@@ -17,6 +17,7 @@ from service.storage.contract import (
     AuditEntry,
     Conflict,
     Event,
+    Governed,
     HistoryCompacted,
     NewVersion,
     NotFound,
@@ -204,6 +205,18 @@ class MemoryStore:
             raise ValueError("schema_id must be None (global) or a non-empty id")
         stored = self._configs.get(schema_id)
         return decode_object(stored) if stored is not None else None
+
+    async def get_governed(self, schema_id: str) -> Governed:
+        self._check_open()
+        # No await in between: one consistent moment on the event loop.
+        record = self._records.get(schema_id)
+        stored = self._configs.get(schema_id)
+        global_config = self._configs.get(None)
+        return Governed(
+            record.freeze(schema_id) if record else None,
+            decode_object(global_config) if global_config is not None else None,
+            decode_object(stored) if stored is not None else None,
+        )
 
     async def put_config(
         self, schema_id: str | None, config: dict[str, Any], *, event_data: dict[str, Any]

@@ -25,6 +25,7 @@ from service.storage.codec import decode_object, encode_object
 from service.storage.contract import (
     AuditEntry,
     Event,
+    Governed,
     HistoryCompacted,
     NewVersion,
     SchemaRecord,
@@ -218,6 +219,16 @@ class SqliteStore:
         if schema_id == "":
             raise ValueError("schema_id must be None (global) or a non-empty id")
         return await self._read(functools.partial(queries.get_config, schema_id=schema_id))
+
+    async def get_governed(self, schema_id: str) -> Governed:
+        def body(conn: sqlite3.Connection) -> Governed:
+            return Governed(
+                queries.get(conn, schema_id),
+                queries.get_config(conn, None),
+                queries.get_config(conn, schema_id),
+            )
+
+        return await self._read(body)
 
     async def list_audit(self, since: str | None = None, limit: int = 100) -> list[AuditEntry]:
         if limit < 1:

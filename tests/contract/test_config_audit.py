@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from service.storage import Store
-from service.storage.contract import CONFIG_UPDATED
-from tests.contract.samples import audit_entry, take
+from service.storage.contract import CONFIG_UPDATED, Governed
+from tests.contract.samples import audit_entry, publish, take
 
 pytestmark = pytest.mark.asyncio
 
@@ -100,3 +100,19 @@ async def test_bad_audit_entries_are_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="RFC 3339"):
         await store.list_audit(since="last week")
     assert await store.list_audit() == []
+
+
+async def test_governed_reads_a_record_with_its_configs(store: Store) -> None:
+    governed = await store.get_governed("ticks_v1")
+    assert governed == Governed(None, None, None)
+    await publish(store, "ticks_v1", "1.0.0")
+    await store.put_config(None, {"mode": "FULL"}, event_data={})
+    await store.put_config("ticks_v1", {"policy": "LENIENT"}, event_data={})
+    await store.put_config("other", {"mode": "NONE"}, event_data={})
+    governed = await store.get_governed("ticks_v1")
+    assert governed.record == await store.get("ticks_v1")
+    assert governed.global_config == {"mode": "FULL"}
+    assert governed.config == {"policy": "LENIENT"}
+    # A config may exist for an id that has no record yet.
+    other = await store.get_governed("other")
+    assert other == Governed(None, {"mode": "FULL"}, {"mode": "NONE"})
