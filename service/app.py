@@ -7,16 +7,19 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
-from aiohttp import web
+import orjson
+from aiohttp import WSCloseCode, web
 
+from hub import Hub, HubEvent
 from service.api.routes import add_routes
-from service.api.state import INDEX, METRICS, REGISTRY, SETTINGS, STORE
+from service.api.state import HUB, INDEX, METRICS, REGISTRY, SETTINGS, STORE, WS_CONNECTIONS
+from service.events import envelope
 from service.index import ReadIndex
 from service.metrics import Metrics
 from service.registry import Registry
 from service.settings import Settings
 from service.storage import open_store
-from service.storage.contract import Store
+from service.storage.contract import Event, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +44,24 @@ def _store_context(store: Store | None) -> CleanupContext:
     return store_context
 
 
+def _feed(hub: Hub) -> Callable[[Event], None]:
+    """Index events into the hub, each envelope encoded once for every subscriber."""
+
+    def publish(event: Event) -> None:
+        hub.publish(HubEvent(event.revision, event.subject, orjson.dumps(envelope(event))))
+
+    return publish
+
+
 async def _index_context(app: web.Application) -> AsyncIterator[None]:
-    index = ReadIndex(app[STORE])
+    settings = app[SETTINGS]
+    hub = Hub(queue_size=settings.ws_queue_size, replay_size=settings.ws_replay_size)
+    index = ReadIndex(app[STORE], on_event=_feed(hub))
     await index.load()
+    # The hub starts where the index does: its replay window holds what happens from now on.
+    hub.start_at(index.revision)
+    app[HUB] = hub
+    app[METRICS].hub.source = hub
     app[INDEX] = index
     follower = asyncio.create_task(index.run(), name="read-index-watch")
     try:
@@ -52,6 +70,14 @@ async def _index_context(app: web.Application) -> AsyncIterator[None]:
         follower.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await follower
+        hub.close()
+
+
+async def _close_websockets(app: web.Application) -> None:
+    # on_shutdown runs before the cleanup contexts: clients hear "going away", not a reset.
+    connections: set[web.WebSocketResponse] = app[WS_CONNECTIONS]
+    for ws in list(connections):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
 async def _registry_context(app: web.Application) -> AsyncIterator[None]:
@@ -73,6 +99,8 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics
+    app[WS_CONNECTIONS] = set()
+    app.on_shutdown.append(_close_websockets)
     if settings.dev:
         log.warning("DEV MODE (--dev): authentication is OFF; every client may write")
     app.cleanup_ctx.extend([_store_context(store), _index_context, _registry_context])

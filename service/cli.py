@@ -1,10 +1,12 @@
-"""The `schema-registry` command line: `serve` runs the HTTP server."""
+"""The `schema-registry` command line: `serve` runs the HTTP server, `watch` follows its events."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +16,9 @@ from aiohttp import web
 from service.app import create_app
 from service.settings import build_settings
 from service.storage import open_store
+from service.watch import watch, ws_url
+
+ENV_URL = "SCHEMA_REGISTRY_URL"
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +45,47 @@ def _parser() -> argparse.ArgumentParser:
         help="log one line per request (off by default: it halves cached-read throughput, "
         "and /metrics already counts requests by route and status)",
     )
+    follow = commands.add_parser("watch", help="print change events as JSON lines")
+    follow.add_argument("ids", nargs="*", default=["*"], help="schema ids (default: all)")
+    follow.add_argument("--since", type=_revision, help="replay events after this revision")
+    follow.add_argument(
+        "--url",
+        default=os.environ.get(ENV_URL, "http://127.0.0.1:8000"),
+        help=f"registry base URL (env {ENV_URL})",
+    )
+    follow.add_argument("--count", type=_revision, help="exit after this many events")
     return parser
+
+
+def _revision(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `schema-registry` and `python -m service`."""
     args = _parser().parse_args(argv)
+    if args.command == "watch":
+        return _watch(args)
+    return _serve(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        ws_url(args.url)
+    except ValueError as exc:
+        print(f"schema-registry: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(watch(args.url, args.ids, args.since, count=args.count))
+    except KeyboardInterrupt:
+        return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
     try:
         settings = build_settings(
             store=args.store, host=args.host, port=args.port, dev=args.dev, seed_dir=args.seed

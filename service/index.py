@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,8 +99,11 @@ class ReadIndex:
     least `r`, which is how a writer makes its own commit visible before acknowledging it.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, on_event: Callable[[Event], None] | None = None) -> None:
         self._store = store
+        # Told of every event once the index reflects it (the hub's feed): a subscriber that
+        # reacts with a GET on this replica finds what the event announced.
+        self._on_event = on_event
         self._schemas: dict[str, CachedSchema] = {}
         self._live_ids: list[str] = []
         self._configs: dict[str | None, dict[str, Any]] = {}
@@ -195,6 +199,8 @@ class ReadIndex:
             if isinstance(config, dict):
                 self._configs[event.data.get("id")] = config
         await self._advance(event.revision)
+        if self._on_event is not None:
+            self._on_event(event)
 
     def _put_record(self, schema_id: str, record: SchemaRecord | None) -> None:
         position = bisect.bisect_left(self._live_ids, schema_id)

@@ -9,7 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 # Unmatched requests (404s for arbitrary paths) share one label value: raw paths are unbounded.
@@ -123,6 +128,37 @@ class WatchRecoveries(Collector):
         yield recoveries
 
 
+class HubFigures(Collector):
+    """The WebSocket hub's counters, read at scrape time from whatever `source` returns."""
+
+    def __init__(self) -> None:
+        self.source: Any = None
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()
+
+    def collect(self) -> Iterator[Metric]:
+        hub = self.source
+        subscribers = GaugeMetricFamily(
+            "schema_registry_ws_subscribers", "Open /ws subscriptions on this replica."
+        )
+        published = CounterMetricFamily(
+            "schema_registry_ws_events_published", "Events the hub fanned out."
+        )
+        delivered = CounterMetricFamily(
+            "schema_registry_ws_events_queued", "Events queued for subscribers (one per match)."
+        )
+        dropped = CounterMetricFamily(
+            "schema_registry_ws_subscribers_dropped",
+            "Subscribers cut off (close 1013) because their queue filled.",
+        )
+        subscribers.add_metric([], hub.subscribers if hub else 0)
+        published.add_metric([], hub.events_published if hub else 0)
+        delivered.add_metric([], hub.events_delivered if hub else 0)
+        dropped.add_metric([], hub.dropped_subscribers if hub else 0)
+        yield from (subscribers, published, delivered, dropped)
+
+
 class Metrics:
     """The registry's metrics; each app has its own `CollectorRegistry` (tests build many)."""
 
@@ -132,6 +168,8 @@ class Metrics:
         self.registry.register(self.requests)
         self.recoveries = WatchRecoveries()
         self.registry.register(self.recoveries)
+        self.hub = HubFigures()
+        self.registry.register(self.hub)
         self.schemas_created = Counter(
             "schema_registry_schemas_created",
             "Schema versions published (identical re-publishes not counted).",

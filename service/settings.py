@@ -12,6 +12,7 @@ MIB = 1024 * 1024
 ENV_STORE = "SCHEMA_REGISTRY_STORE"
 ENV_HOST = "SCHEMA_REGISTRY_HOST"
 ENV_PORT = "SCHEMA_REGISTRY_PORT"
+ENV_WS_ORIGINS = "SCHEMA_REGISTRY_WS_ORIGINS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,13 @@ class Settings:
     seed_dir: Path | None = None
     max_body: int = 1 * MIB
     max_validate_body: int = 16 * MIB
+    # Origins (scheme://host[:port]) whose pages may open /ws besides the registry's own;
+    # "*" allows any. Clients that send no Origin (not browsers) are always allowed.
+    ws_origins: tuple[str, ...] = ()
+    # Events a /ws subscriber may fall behind by before it is cut off (close 1013), and how
+    # many recent events a reconnecting subscriber can ask to replay with `since`.
+    ws_queue_size: int = 1024
+    ws_replay_size: int = 10_000
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -38,6 +46,10 @@ def _port(text: str, source: str) -> int:
         return int(text)
     except ValueError:
         raise ValueError(f"{source} must be an integer port, not {text[:40]!r}") from None
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in text.split(",") if origin.strip())
 
 
 def build_settings(
@@ -59,4 +71,5 @@ def build_settings(
         port=port if port is not None else (_port(env_port, ENV_PORT) if env_port else 8000),
         dev=dev,
         seed_dir=seed_dir,
+        ws_origins=_origins(environ.get(ENV_WS_ORIGINS, "")),
     )

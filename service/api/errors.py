@@ -29,6 +29,7 @@ _STATUS_BY_CODE = {
 # aiohttp's own HTTP errors (unknown path, wrong method, …) keep their status with these codes.
 _CODE_BY_STATUS = {
     400: "bad_request",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",

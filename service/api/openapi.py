@@ -300,6 +300,13 @@ PATHS: dict[str, dict[str, Any]] = {
             {"200": _json(obj(["openapi", "info", "paths"], closed=False))},
         )
     },
+    "/ws": {
+        "get": _op(
+            "WebSocket: subscribe to change events (protocol in DESIGN §5)",
+            {"101": {"description": "switching to the WebSocket protocol"}},
+            (400, 403),
+        )
+    },
 }
 
 SPEC: dict[str, Any] = {

@@ -29,6 +29,7 @@ ERROR_CODES: dict[int, list[str]] = {
         "invalid_schema_id",
         "invalid_version",
     ],
+    403: ["forbidden"],
     404: ["not_found", "schema_not_found", "version_not_found"],
     409: ["not_soft_deleted", "version_conflict"],
     413: ["payload_too_large"],

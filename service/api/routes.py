@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from service.api import compat, config, health, openapi, schemas, validation
+from service.api import compat, config, health, openapi, schemas, validation, ws
 from service.api.endpoint import SyncHandler, endpoint, unmatched
 from service.metrics import UNMATCHED, RequestStats
 
@@ -36,6 +36,7 @@ ROUTES: tuple[tuple[str, str, Handler | SyncHandler], ...] = (
     ("GET", "/health/ready", health.get_ready),
     ("GET", "/metrics", health.get_metrics),
     ("GET", "/openapi.json", openapi.get_openapi),
+    ("GET", "/ws", ws.websocket),
 )
 
 

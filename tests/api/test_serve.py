@@ -76,3 +76,40 @@ def test_serve_seeds_and_answers(tmp_path: Path, access_log: bool) -> None:
     assert returncode == 0, output
     # One access line per request only when asked for: it costs half the cached-read throughput.
     assert ('"GET /schema/nope HTTP/1.1" 404' in output) is access_log, output
+
+
+def test_watch_prints_the_seeded_events_as_json_lines(tmp_path: Path) -> None:
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "service", "serve",
+        "--store", f"sqlite:///{tmp_path / 'r.db'}",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--seed", "schemas/",
+    ]  # fmt: skip
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, process, time.monotonic() + 30)
+        watch = [sys.executable, "-m", "service", "watch", "ticks_v1", "--since", "0"]
+        done = subprocess.run(
+            [*watch, "--count", "4", "--url", base],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        lines = [json.loads(line) for line in done.stdout.splitlines()]
+        assert [e["revision"] for e in lines] == [1, 2, 3, 4]
+        assert sorted(e["data"]["version"] for e in lines) == ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]
+        # A URL that is no registry URL is a usage error, not a hang.
+        refused = subprocess.run(
+            [*watch, "--url", "ftp://nowhere"], cwd=ROOT, capture_output=True, timeout=30
+        )
+        assert refused.returncode == 2
+        assert b"must start with" in refused.stderr
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()

@@ -276,3 +276,19 @@ async def test_a_replica_cut_off_through_a_compaction_catches_up(
         assert health["index"]["watch_resumes"] >= 1
     finally:
         await proxy.close()
+
+
+async def test_a_subscriber_on_b_hears_a_publish_through_a(
+    aiohttp_client: AiohttpClient, etcd_cluster: EtcdCluster
+) -> None:
+    a, b = await replicas(aiohttp_client, prefix_url(etcd_cluster))
+    async with b.ws_connect("/ws") as ws:
+        await ws.send_json({"op": "subscribe", "ids": ["ticks_v1"]})
+        subscribed = await ws.receive_json(timeout=CATCH_UP)
+        assert subscribed["type"] == "subscribed"
+        assert (await a.post("/schema/ticks_v1", json=doc("1.0.0"))).status == 201
+        event = await ws.receive_json(timeout=CATCH_UP)
+    assert event["type"] == "schema.version.created"
+    assert event["subject"] == "ticks_v1"
+    assert event["revision"] == 1
+    assert event["data"]["version"] == "1.0.0"

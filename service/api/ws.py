@@ -1,0 +1,173 @@
+"""`GET /ws`: the WebSocket protocol of DESIGN §5 on top of the hub.
+
+Client frames: `{"op": "subscribe", "ids": [...] | ["*"], "since": N?}`, `{"op": "unsubscribe",
+"ids": [...]}`, `{"op": "auth", "token": "..."}`. Server frames: `subscribed`, the events (the
+CloudEvents envelopes, pre-encoded once per event for every subscriber), `resync`, `error`.
+Each connection has its own writer task draining its hub queue; a connection whose queue fills
+is closed with 1013 without delaying anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import orjson
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from hub import Hub, HubClosed, HubEvent, Resync, Subscription
+from service.api.state import HUB, SETTINGS, WS_CONNECTIONS
+from service.domain.errors import DomainError
+from service.domain.ids import validate_schema_id
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = 20.0
+# Client frames are small commands; anything bigger is refused by aiohttp with close 1009.
+MAX_FRAME = 64 * 1024
+MAX_IDS = 1000
+TRY_AGAIN_LATER = 1013
+
+
+class _ProtocolError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _error(code: str, message: str) -> bytes:
+    return orjson.dumps({"type": "error", "code": code, "message": message})
+
+
+def _origin_allowed(request: web.Request) -> bool:
+    """Browsers send Origin; a page on another site must not ride a user's connection."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    allowed = request.app[SETTINGS].ws_origins
+    if "*" in allowed or origin in allowed:
+        return True
+    return origin.split("://", 1)[-1] == request.host
+
+
+class _Connection:
+    """One client: its subscription, its writer, and one lock that orders every frame sent."""
+
+    def __init__(self, ws: web.WebSocketResponse, hub: Hub) -> None:
+        self.ws = ws
+        self.hub = hub
+        self.subscription: Subscription | None = None
+        self.writer: asyncio.Task[None] | None = None
+        self.sending = asyncio.Lock()
+
+    async def send(self, frame: bytes) -> None:
+        async with self.sending:
+            await self.ws.send_frame(frame, WSMsgType.TEXT)
+
+    async def handle(self, raw: str) -> None:
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise _ProtocolError("invalid_json", "frames must be JSON objects") from None
+        if not isinstance(message, dict):
+            raise _ProtocolError("invalid_frame", "frames must be JSON objects")
+        op = message.get("op")
+        if op == "subscribe":
+            await self.subscribe(_ids(message), _since(message))
+        elif op == "unsubscribe":
+            if self.subscription is not None:
+                self.hub.unsubscribe(self.subscription, _ids(message))
+            await self.send(orjson.dumps({"type": "unsubscribed", "ids": _ids(message)}))
+        elif op == "auth":
+            if not isinstance(message.get("token"), str):
+                raise _ProtocolError("invalid_frame", "auth needs a string token")
+            # Reads are anonymous until the security issue lands; the token is not checked.
+            await self.send(orjson.dumps({"type": "authenticated", "principal": "anonymous"}))
+        else:
+            raise _ProtocolError("unknown_op", "op must be subscribe, unsubscribe or auth")
+
+    async def subscribe(self, ids: list[str], since: int | None) -> None:
+        # Under the send lock: the `subscribed` frame goes out before any event it covers.
+        async with self.sending:
+            revision = self.hub.revision
+            self.subscription = self.hub.subscribe(ids, since, self.subscription)
+            ids_now = sorted(self.subscription.ids)
+            frame = {"type": "subscribed", "ids": ids_now, "revision": revision}
+            await self.ws.send_frame(orjson.dumps(frame), WSMsgType.TEXT)
+        if self.writer is None:
+            self.writer = asyncio.create_task(self.write(self.subscription), name="ws-writer")
+
+    async def write(self, subscription: Subscription) -> None:
+        try:
+            while True:
+                item = await subscription.get()
+                frame = item.frame if isinstance(item, HubEvent) else _resync(item)
+                await self.send(frame)
+        except HubClosed:
+            if subscription.overflowed:
+                await self.ws.close(code=TRY_AGAIN_LATER, message=b"too slow: queue full")
+            else:
+                await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        except (ConnectionError, RuntimeError):
+            # The client went away while we were sending; the reader ends the connection.
+            pass
+
+    async def close(self) -> None:
+        if self.subscription is not None:
+            self.hub.unsubscribe(self.subscription)
+        if self.writer is not None:
+            self.writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.writer
+
+
+def _resync(item: Resync) -> bytes:
+    return orjson.dumps({"type": "resync", "reason": item.reason})
+
+
+def _ids(message: dict[str, Any]) -> list[str]:
+    ids = message.get("ids")
+    if not isinstance(ids, list) or not ids or len(ids) > MAX_IDS:
+        raise _ProtocolError("invalid_ids", f'"ids" must be a list of 1 to {MAX_IDS} ids or ["*"]')
+    for schema_id in ids:
+        if schema_id != "*":
+            try:
+                validate_schema_id(schema_id)
+            except DomainError as exc:
+                raise _ProtocolError("invalid_ids", exc.message) from None
+    return ids
+
+
+def _since(message: dict[str, Any]) -> int | None:
+    since = message.get("since")
+    if since is None:
+        return None
+    if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+        raise _ProtocolError("invalid_since", '"since" must be a revision (integer >= 0)')
+    return since
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    if not _origin_allowed(request):
+        raise web.HTTPForbidden(reason="origin not allowed")
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_FRAME, compress=False)
+    await ws.prepare(request)
+    connection = _Connection(ws, request.app[HUB])
+    connections = request.app[WS_CONNECTIONS]
+    connections.add(ws)
+    try:
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                try:
+                    await connection.handle(message.data)
+                except _ProtocolError as exc:
+                    await connection.send(_error(exc.code, exc.message))
+            elif message.type == WSMsgType.BINARY:
+                await connection.send(_error("binary_frame", "send JSON text frames"))
+    finally:
+        connections.discard(ws)
+        await connection.close()
+    return ws

@@ -1,0 +1,1 @@
+"""Unit tests of the event hub: pure asyncio, no network."""
