@@ -17,6 +17,8 @@ class HubEvent:
     """Schema id, or "" for global events (only "*" subscribers receive those)."""
     frame: bytes
     """The pre-encoded JSON text frame; the hub never parses it."""
+    published: float = 0.0
+    """`time.perf_counter()` when it was published, so senders can time publish → send."""
 
 
 @dataclass(frozen=True, slots=True)

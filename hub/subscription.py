@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from hub.events import HubClosed, HubEvent, Overflow, Resync
 
@@ -37,6 +38,7 @@ class Subscription:
         "_owner",
         "_queue",
         "_wildcard",
+        "on_overflow",
     )
 
     def __init__(self, *, queue_size: int = 1024) -> None:
@@ -50,6 +52,9 @@ class Subscription:
         self._overflowed = False
         self._ended = False
         self._owner: object | None = None
+        # Called once when the hub drops this subscription for a full queue: its reader may be
+        # stuck sending to a client that stopped reading, and never come back to `get()`.
+        self.on_overflow: Callable[[], None] | None = None
 
     @property
     def ids(self) -> frozenset[str]:
@@ -120,6 +125,8 @@ class Subscription:
         self._ended = True
         self._overflowed = overflowed
         self._queue.put_nowait(_END)
+        if overflowed and self.on_overflow is not None:
+            self.on_overflow()
 
     def _end_error(self) -> HubClosed:
         if self._overflowed:

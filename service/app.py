@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 
 import orjson
@@ -48,7 +49,8 @@ def _feed(hub: Hub) -> Callable[[Event], None]:
     """Index events into the hub, each envelope encoded once for every subscriber."""
 
     def publish(event: Event) -> None:
-        hub.publish(HubEvent(event.revision, event.subject, orjson.dumps(envelope(event))))
+        frame = orjson.dumps(envelope(event))
+        hub.publish(HubEvent(event.revision, event.subject, frame, time.perf_counter()))
 
     return publish
 

@@ -128,6 +128,31 @@ class WatchRecoveries(Collector):
         yield recoveries
 
 
+class SendLatency(Collector):
+    """Seconds from an event reaching the hub to its frame being handed to each subscriber's
+    socket; one observation per send, so it is a plain histogram cell, not a locked metric."""
+
+    def __init__(self) -> None:
+        self._cell = _Durations()
+
+    def observe(self, seconds: float) -> None:
+        self._cell.counts[bisect.bisect_left(_BOUNDS, seconds)] += 1
+        self._cell.total += seconds
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()
+
+    def collect(self) -> Iterator[Metric]:
+        latency = HistogramMetricFamily(
+            "schema_registry_ws_send_latency_seconds",
+            "From an event's publish to the hub until its frame is sent to a subscriber.",
+        )
+        cumulative = itertools.accumulate(self._cell.counts)
+        buckets = list(zip(_BOUND_LABELS, cumulative, strict=True))
+        latency.add_metric([], buckets, self._cell.total)
+        yield latency
+
+
 class HubFigures(Collector):
     """The WebSocket hub's counters, read at scrape time from whatever `source` returns."""
 
@@ -170,6 +195,8 @@ class Metrics:
         self.registry.register(self.recoveries)
         self.hub = HubFigures()
         self.registry.register(self.hub)
+        self.ws_latency = SendLatency()
+        self.registry.register(self.ws_latency)
         self.schemas_created = Counter(
             "schema_registry_schemas_created",
             "Schema versions published (identical re-publishes not counted).",

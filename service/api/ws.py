@@ -12,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from hub import Hub, HubClosed, HubEvent, Resync, Subscription
-from service.api.state import HUB, SETTINGS, WS_CONNECTIONS
+from service.api.state import HUB, METRICS, SETTINGS, WS_CONNECTIONS
 from service.domain.errors import DomainError
 from service.domain.ids import validate_schema_id
+from service.metrics import SendLatency
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ HEARTBEAT = 20.0
 MAX_FRAME = 64 * 1024
 MAX_IDS = 1000
 TRY_AGAIN_LATER = 1013
+CLOSE_TIMEOUT = 1.0
 
 
 class _ProtocolError(Exception):
@@ -56,9 +59,14 @@ def _origin_allowed(request: web.Request) -> bool:
 class _Connection:
     """One client: its subscription, its writer, and one lock that orders every frame sent."""
 
-    def __init__(self, ws: web.WebSocketResponse, hub: Hub) -> None:
+    def __init__(
+        self, request: web.Request, ws: web.WebSocketResponse, hub: Hub, latency: SendLatency
+    ) -> None:
+        self.request = request
         self.ws = ws
         self.hub = hub
+        self.latency = latency
+        self.cutting: asyncio.Task[None] | None = None
         self.subscription: Subscription | None = None
         self.writer: asyncio.Task[None] | None = None
         self.sending = asyncio.Lock()
@@ -98,14 +106,33 @@ class _Connection:
             frame = {"type": "subscribed", "ids": ids_now, "revision": revision}
             await self.ws.send_frame(orjson.dumps(frame), WSMsgType.TEXT)
         if self.writer is None:
+            self.subscription.on_overflow = self.overflowed
             self.writer = asyncio.create_task(self.write(self.subscription), name="ws-writer")
+
+    def overflowed(self) -> None:
+        # The writer may be stuck in a send the client will never read: cut it off from here.
+        self.cutting = asyncio.create_task(self.cut_off(), name="ws-cut-off")
+
+    async def cut_off(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self.ws.close(code=TRY_AGAIN_LATER, message=b"too slow: queue full")
+        except (TimeoutError, ConnectionError, RuntimeError):
+            # The close frame cannot get past what the client left unread.
+            if self.request.transport is not None:
+                self.request.transport.abort()
 
     async def write(self, subscription: Subscription) -> None:
         try:
             while True:
                 item = await subscription.get()
-                frame = item.frame if isinstance(item, HubEvent) else _resync(item)
-                await self.send(frame)
+                if isinstance(item, HubEvent):
+                    await self.send(item.frame)
+                    self.latency.observe(time.perf_counter() - item.published)
+                else:
+                    await self.send(_resync(item))
         except HubClosed:
             if subscription.overflowed:
                 await self.ws.close(code=TRY_AGAIN_LATER, message=b"too slow: queue full")
@@ -118,10 +145,11 @@ class _Connection:
     async def close(self) -> None:
         if self.subscription is not None:
             self.hub.unsubscribe(self.subscription)
-        if self.writer is not None:
-            self.writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.writer
+        for task in (self.writer, self.cutting):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 def _resync(item: Resync) -> bytes:
@@ -155,7 +183,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(reason="origin not allowed")
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_FRAME, compress=False)
     await ws.prepare(request)
-    connection = _Connection(ws, request.app[HUB])
+    connection = _Connection(request, ws, request.app[HUB], request.app[METRICS].ws_latency)
     connections = request.app[WS_CONNECTIONS]
     connections.add(ws)
     try:

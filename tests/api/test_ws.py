@@ -207,3 +207,4 @@ async def test_hub_figures_are_in_metrics(client: Client) -> None:
     assert "schema_registry_ws_subscribers 1.0" in text
     assert "schema_registry_ws_events_published_total 1.0" in text
     assert "schema_registry_ws_subscribers_dropped_total 0.0" in text
+    assert "schema_registry_ws_send_latency_seconds_count 1.0" in text
