@@ -44,15 +44,20 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], deadline: float) ->
     raise AssertionError("the server did not become ready in time")
 
 
-@pytest.mark.parametrize("access_log", [False, True])
-def test_serve_seeds_and_answers(tmp_path: Path, access_log: bool) -> None:
-    port = _free_port()
-    command = [
+def _serve_command(tmp_path: Path, port: int) -> list[str]:
+    """`make run`'s command on a fresh SQLite file and a free port."""
+    return [
         sys.executable, "-m", "service", "serve",
         "--store", f"sqlite:///{tmp_path / 'r.db'}",
         "--host", "127.0.0.1", "--port", str(port),
         "--seed", "schemas/",
-    ] + (["--access-log"] if access_log else [])  # fmt: skip
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("access_log", [False, True])
+def test_serve_seeds_and_answers(tmp_path: Path, access_log: bool) -> None:
+    port = _free_port()
+    command = _serve_command(tmp_path, port) + (["--access-log"] if access_log else [])
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -80,12 +85,7 @@ def test_serve_seeds_and_answers(tmp_path: Path, access_log: bool) -> None:
 
 def test_watch_prints_the_seeded_events_as_json_lines(tmp_path: Path) -> None:
     port = _free_port()
-    command = [
-        sys.executable, "-m", "service", "serve",
-        "--store", f"sqlite:///{tmp_path / 'r.db'}",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--seed", "schemas/",
-    ]  # fmt: skip
+    command = _serve_command(tmp_path, port)
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
