@@ -135,7 +135,14 @@ class EtcdConnection:
             yield client
         finally:
             self._watch_clients.discard(client)
-            await asyncio.shield(client.close())
+            # Finish closing even when the watch ends by cancellation: a half-closed channel
+            # leaves gRPC's call tasks behind.
+            closing = asyncio.ensure_future(client.close())
+            try:
+                await asyncio.shield(closing)
+            except asyncio.CancelledError:
+                await closing
+                raise
 
     async def failover(self) -> None:
         """Moves the next call to the next endpoint. The old client is retired, not closed:
