@@ -39,6 +39,7 @@ class Subscription:
         "_queue",
         "_wildcard",
         "on_overflow",
+        "on_ready",
     )
 
     def __init__(self, *, queue_size: int = 1024) -> None:
@@ -55,6 +56,9 @@ class Subscription:
         # Called once when the hub drops this subscription for a full queue: its reader may be
         # stuck sending to a client that stopped reading, and never come back to `get()`.
         self.on_overflow: Callable[[], None] | None = None
+        # Called after each item is queued, so a sender can drain many subscriptions from one
+        # task instead of parking a task per subscription on `get()`.
+        self.on_ready: Callable[[], None] | None = None
 
     @property
     def ids(self) -> frozenset[str]:
@@ -117,6 +121,8 @@ class Subscription:
         if self._ended or self._queue.qsize() >= self.maxsize:
             return False
         self._queue.put_nowait(item)
+        if self.on_ready is not None:
+            self.on_ready()
         return True
 
     def _end(self, *, overflowed: bool) -> None:

@@ -12,8 +12,18 @@ import orjson
 from aiohttp import WSCloseCode, web
 
 from hub import Hub, HubEvent
+from service.api.broadcast import Broadcaster
 from service.api.routes import add_routes
-from service.api.state import HUB, INDEX, METRICS, REGISTRY, SETTINGS, STORE, WS_CONNECTIONS
+from service.api.state import (
+    BROADCASTER,
+    HUB,
+    INDEX,
+    METRICS,
+    REGISTRY,
+    SETTINGS,
+    STORE,
+    WS_CONNECTIONS,
+)
 from service.events import envelope
 from service.index import ReadIndex
 from service.metrics import Metrics
@@ -77,6 +87,7 @@ async def _index_context(app: web.Application) -> AsyncIterator[None]:
 
 async def _close_websockets(app: web.Application) -> None:
     # on_shutdown runs before the cleanup contexts: clients hear "going away", not a reset.
+    await app[BROADCASTER].close()
     connections: set[web.WebSocketResponse] = app[WS_CONNECTIONS]
     for ws in list(connections):
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
@@ -102,6 +113,7 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[WS_CONNECTIONS] = set()
+    app[BROADCASTER] = Broadcaster()
     app.on_shutdown.append(_close_websockets)
     if settings.dev:
         log.warning("DEV MODE (--dev): authentication is OFF; every client may write")

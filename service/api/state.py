@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub import Hub
+from service.api.broadcast import Broadcaster
 from service.index import ReadIndex
 from service.metrics import Metrics
 from service.registry import Registry
@@ -16,6 +17,7 @@ METRICS = web.AppKey("metrics", Metrics)
 INDEX = web.AppKey("index", ReadIndex)
 REGISTRY = web.AppKey("registry", Registry)
 HUB = web.AppKey("hub", Hub)
+BROADCASTER = web.AppKey("ws_broadcaster", Broadcaster)
 # Open WebSocket connections, closed with "going away" on shutdown.
 WS_CONNECTIONS = web.AppKey[set[web.WebSocketResponse]]("ws_connections")
 # Store is a Protocol, so the key is typed by subscription rather than by a runtime class.

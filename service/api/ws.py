@@ -3,23 +3,25 @@
 Client frames: `{"op": "subscribe", "ids": [...] | ["*"], "since": N?}`, `{"op": "unsubscribe",
 "ids": [...]}`, `{"op": "auth", "token": "..."}`. Server frames: `subscribed`, the events (the
 CloudEvents envelopes, pre-encoded once per event for every subscriber), `resync`, `error`.
-Each connection has its own writer task draining its hub queue; a connection whose queue fills
-is closed with 1013 without delaying anyone else.
+One broadcaster task drains the hub queues of connections that keep up; a backed-up connection
+drains on a task of its own, and one whose queue fills is closed with 1013 without delaying
+anyone else.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from typing import Any
 
 import orjson
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
-from hub import Hub, HubClosed, HubEvent, Resync, Subscription
-from service.api.state import HUB, METRICS, SETTINGS, WS_CONNECTIONS
+from hub import Hub, HubEvent, Resync, Subscription
+from service.api.state import BROADCASTER, HUB, METRICS, SETTINGS, WS_CONNECTIONS
 from service.domain.errors import DomainError
 from service.domain.ids import validate_schema_id
 from service.metrics import SendLatency
@@ -31,6 +33,8 @@ HEARTBEAT = 20.0
 MAX_FRAME = 64 * 1024
 MAX_IDS = 1000
 TRY_AGAIN_LATER = 1013
+# A WebSocket frame header is at most 10 bytes from a server.
+FRAME_OVERHEAD = 10
 CLOSE_TIMEOUT = 1.0
 
 
@@ -57,7 +61,7 @@ def _origin_allowed(request: web.Request) -> bool:
 
 
 class _Connection:
-    """One client: its subscription, its writer, and one lock that orders every frame sent."""
+    """One client: its subscription, and one lock that orders every frame sent to it."""
 
     def __init__(
         self, request: web.Request, ws: web.WebSocketResponse, hub: Hub, latency: SendLatency
@@ -66,9 +70,12 @@ class _Connection:
         self.ws = ws
         self.hub = hub
         self.latency = latency
+        self.broadcaster = request.app[BROADCASTER]
         self.cutting: asyncio.Task[None] | None = None
         self.subscription: Subscription | None = None
-        self.writer: asyncio.Task[None] | None = None
+        # Set while this connection's socket is backed up and it drains on its own.
+        self.backlog: asyncio.Task[None] | None = None
+        self.closed = False
         self.sending = asyncio.Lock()
 
     async def send(self, frame: bytes) -> None:
@@ -101,21 +108,70 @@ class _Connection:
         # Under the send lock: the `subscribed` frame goes out before any event it covers.
         async with self.sending:
             revision = self.hub.revision
-            self.subscription = self.hub.subscribe(ids, since, self.subscription)
-            ids_now = sorted(self.subscription.ids)
-            frame = {"type": "subscribed", "ids": ids_now, "revision": revision}
+            first = self.subscription is None
+            subscription = self.hub.subscribe(ids, since, self.subscription)
+            self.subscription = subscription
+            if first:
+                subscription.on_overflow = self.overflowed
+                subscription.on_ready = functools.partial(self.broadcaster.ready, self)
+            frame = {"type": "subscribed", "ids": sorted(subscription.ids), "revision": revision}
             await self.ws.send_frame(orjson.dumps(frame), WSMsgType.TEXT)
-        if self.writer is None:
-            self.subscription.on_overflow = self.overflowed
-            self.writer = asyncio.create_task(self.write(self.subscription), name="ws-writer")
+        if subscription.qsize():
+            # A first subscription's replay was queued before on_ready was set.
+            self.broadcaster.ready(self)
+
+    async def flush(self) -> None:
+        """Sends what is queued, unless the socket is backed up: then a task of its own does."""
+        subscription = self.subscription
+        if self.closed or self.backlog is not None or subscription is None:
+            return
+        while (item := subscription.get_nowait()) is not None:
+            if self._would_wait(item):
+                self.backlog = asyncio.create_task(self._drain(item), name="ws-backlog")
+                return
+            if not await self._deliver(item):
+                return
+
+    def _would_wait(self, item: HubEvent | Resync) -> bool:
+        # A send waits only once the transport has paused writing, at its high-water mark;
+        # below it after this frame, the broadcaster's await returns at once.
+        transport = self.request.transport
+        if transport is None:
+            return True
+        size = len(item.frame) if isinstance(item, HubEvent) else 256
+        _, high = transport.get_write_buffer_limits()
+        return bool(transport.get_write_buffer_size() + size + FRAME_OVERHEAD >= high)
+
+    async def _drain(self, first: HubEvent | Resync) -> None:
+        item: HubEvent | Resync | None = first
+        while item is not None and await self._deliver(item):
+            assert self.subscription is not None
+            item = self.subscription.get_nowait()
+        self.backlog = None
+        if item is None and self.subscription is not None and self.subscription.qsize():
+            self.broadcaster.ready(self)
+
+    async def _deliver(self, item: HubEvent | Resync) -> bool:
+        try:
+            if isinstance(item, HubEvent):
+                await self.send(item.frame)
+                self.latency.observe(time.perf_counter() - item.published)
+            else:
+                await self.send(_resync(item))
+        except (ConnectionError, RuntimeError):
+            # The client went away while we were sending; its reader ends the connection.
+            self.closed = True
+            return False
+        return True
 
     def overflowed(self) -> None:
-        # The writer may be stuck in a send the client will never read: cut it off from here.
+        # Its sender may be stuck on a socket the client never reads: cut it off from here.
         self.cutting = asyncio.create_task(self.cut_off(), name="ws-cut-off")
 
     async def cut_off(self) -> None:
-        if self.writer is not None:
-            self.writer.cancel()
+        self.closed = True
+        if self.backlog is not None:
+            self.backlog.cancel()
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await self.ws.close(code=TRY_AGAIN_LATER, message=b"too slow: queue full")
@@ -124,28 +180,11 @@ class _Connection:
             if self.request.transport is not None:
                 self.request.transport.abort()
 
-    async def write(self, subscription: Subscription) -> None:
-        try:
-            while True:
-                item = await subscription.get()
-                if isinstance(item, HubEvent):
-                    await self.send(item.frame)
-                    self.latency.observe(time.perf_counter() - item.published)
-                else:
-                    await self.send(_resync(item))
-        except HubClosed:
-            if subscription.overflowed:
-                await self.ws.close(code=TRY_AGAIN_LATER, message=b"too slow: queue full")
-            else:
-                await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
-        except (ConnectionError, RuntimeError):
-            # The client went away while we were sending; the reader ends the connection.
-            pass
-
     async def close(self) -> None:
+        self.closed = True
         if self.subscription is not None:
             self.hub.unsubscribe(self.subscription)
-        for task in (self.writer, self.cutting):
+        for task in (self.backlog, self.cutting):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
