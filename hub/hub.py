@@ -131,6 +131,16 @@ class Hub:
             return
         self._index.discard(subscription, gone)
 
+    def reset(self, revision: int, reason: str) -> None:
+        """The event history was replaced (a store restored or swapped under the registry):
+        every subscriber gets a `Resync`, the window empties, and numbering restarts at
+        `revision` (lower than before is allowed: that is the point)."""
+        _check_count("revision", revision, minimum=0)
+        self._window.clear()
+        self._revision = self._floor = revision
+        for subscription in list(self._registered):
+            self._enqueue(subscription, Resync(reason))
+
     def close(self) -> None:
         """End every subscription: each `get` raises `HubClosed` once its queue is drained."""
         self._closed = True

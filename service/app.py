@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -68,7 +69,8 @@ def _feed(hub: Hub) -> Callable[[Event], None]:
 async def _index_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     hub = Hub(queue_size=settings.ws_queue_size, replay_size=settings.ws_replay_size)
-    index = ReadIndex(app[STORE], on_event=_feed(hub))
+    reset = functools.partial(hub.reset, reason="the store's history was replaced; re-read")
+    index = ReadIndex(app[STORE], on_event=_feed(hub), on_reload=reset)
     await index.load()
     # The hub starts where the index does: its replay window holds what happens from now on.
     hub.start_at(index.revision)

@@ -99,11 +99,18 @@ class ReadIndex:
     least `r`, which is how a writer makes its own commit visible before acknowledging it.
     """
 
-    def __init__(self, store: Store, on_event: Callable[[Event], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        on_event: Callable[[Event], None] | None = None,
+        on_reload: Callable[[int], None] | None = None,
+    ) -> None:
         self._store = store
         # Told of every event once the index reflects it (the hub's feed): a subscriber that
         # reacts with a GET on this replica finds what the event announced.
         self._on_event = on_event
+        # Told of the new revision when a reload replaced the history the events came from.
+        self._on_reload = on_reload
         self._schemas: dict[str, CachedSchema] = {}
         self._live_ids: list[str] = []
         self._configs: dict[str | None, dict[str, Any]] = {}
@@ -186,6 +193,8 @@ class ReadIndex:
             log.warning("cannot reload the index: %s", exc)
             return False
         await self._advance(self.revision)
+        if self._on_reload is not None:
+            self._on_reload(self.revision)
         return True
 
     async def _apply(self, event: Event) -> None:

@@ -97,7 +97,8 @@ async def test_follows_writes_deletes_and_configs(
 
 
 async def test_reloads_after_compaction(store: ScriptedWatchStore) -> None:
-    index = ReadIndex(store)
+    reloaded: list[int] = []
+    index = ReadIndex(store, on_reload=reloaded.append)
     await index.load()
     await _create(store, "late", "1.0.0")
     store.watch_errors.append(HistoryCompacted("gone"))
@@ -106,6 +107,9 @@ async def test_reloads_after_compaction(store: ScriptedWatchStore) -> None:
         assert await index.wait_for(1)
         assert index.get("late") is not None
         assert index.ready
+        # Whoever fans events out (the hub) learns the history was replaced, at which revision.
+        assert reloaded == [1]
+        assert index.reloads == 1
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -141,3 +141,23 @@ async def test_replayed_events_count_as_delivered() -> None:
     hub = _hub_with(10)
     hub.subscribe(["a"], 4)
     assert hub.events_delivered == 6
+
+
+async def test_reset_tells_everyone_to_resync_and_restarts_the_numbering() -> None:
+    hub = Hub()
+    for revision in range(1, 11):
+        hub.publish(event(revision))
+    one = hub.subscribe(["a"])
+    every = hub.subscribe(["*"])
+    hub.reset(3, "store replaced")
+    for subscription in (one, every):
+        items = drain(subscription)
+        assert items == [Resync("store replaced")]
+    assert hub.revision == 3
+    # The replaced history is gone: numbering goes on from the new revision, lower or not.
+    hub.publish(event(4))
+    assert revisions(drain(one)) == [4]
+    late = hub.subscribe(["a"], since=1)
+    assert isinstance(drain(late)[0], Resync)
+    with pytest.raises(ValueError, match="revision"):
+        hub.reset(-1, "no")
