@@ -93,9 +93,10 @@ class _Connection:
         if op == "subscribe":
             await self.subscribe(_ids(message), _since(message))
         elif op == "unsubscribe":
+            ids = _ids(message)
             if self.subscription is not None:
-                self.hub.unsubscribe(self.subscription, _ids(message))
-            await self.send(orjson.dumps({"type": "unsubscribed", "ids": _ids(message)}))
+                self.hub.unsubscribe(self.subscription, ids)
+            await self.send(orjson.dumps({"type": "unsubscribed", "ids": ids}))
         elif op == "auth":
             if not isinstance(message.get("token"), str):
                 raise _ProtocolError("invalid_frame", "auth needs a string token")

@@ -236,8 +236,7 @@ class EtcdStore:
             if not response.more:
                 break
             start = response.kvs[-1].key + b"\x00"
-        kvs.sort(key=lambda kv: (kv.key.rsplit(b"/", 1)[0], kv.create_revision))
-        return [decode_audit(kv.value) for kv in kvs[:limit]]
+        return [decode_audit(kv.value) for kv in _in_append_order(kvs)[:limit]]
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -397,8 +396,7 @@ class EtcdStore:
         kvs = await self.connection.range_all(
             self.keys.audit, range_end(self.keys.audit), (await self._head()).header.revision
         )
-        kvs.sort(key=lambda kv: (kv.key.rsplit(b"/", 1)[0], kv.create_revision))
-        return [decode_audit(kv.value) for kv in kvs]
+        return [decode_audit(kv.value) for kv in _in_append_order(kvs)]
 
     async def _head(self) -> Any:
         return await self.connection.range(self.keys.revision, b"")
@@ -425,3 +423,8 @@ class EtcdStore:
                     await self._put_config(step.schema_id, config, dict(IMPORTED), timestamps.now())
         for entry in plan.audit:
             await self.append_audit(entry)
+
+
+def _in_append_order(kvs: list[Any]) -> list[Any]:
+    """Audit key-values by time, then (entries of one instant) by when etcd created them."""
+    return sorted(kvs, key=lambda kv: (kv.key.rsplit(b"/", 1)[0], kv.create_revision))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aetcd
 import grpc
@@ -80,7 +80,7 @@ async def _live(store: EtcdStore, position: int, start_revision: int) -> AsyncIt
                 start_revision=start_revision,
                 kind=EventKind.PUT,
             )
-            async for change in _changes(watch):
+            async for change in watch:
                 revision = keys.revision_of_event(change.kv.key)
                 if revision <= position:
                     continue
@@ -104,8 +104,3 @@ async def _live(store: EtcdStore, position: int, start_revision: int) -> AsyncIt
     store.check_open()
     # The stream ended without an error: its channel was closed under it.
     raise StoreUnavailable(f"etcd watch at {where} ended")
-
-
-async def _changes(watch: Any) -> AsyncIterator[Any]:
-    async for change in watch:
-        yield change
