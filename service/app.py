@@ -17,6 +17,7 @@ from service.api.broadcast import Broadcaster
 from service.api.routes import add_routes
 from service.api.state import (
     BROADCASTER,
+    GUARD,
     HUB,
     INDEX,
     METRICS,
@@ -29,6 +30,8 @@ from service.events import envelope
 from service.index import ReadIndex
 from service.metrics import Metrics
 from service.registry import Registry
+from service.security.guard import Guard, GuardConfig
+from service.security.tokens import TokenVerifier
 from service.settings import Settings
 from service.storage import open_store
 from service.storage.contract import Event, Store
@@ -105,20 +108,43 @@ async def _registry_context(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def _guard(settings: Settings) -> Guard:
+    """The access rules; `ValueError` for an unusable key (caught by `serve` before binding)."""
+    verifier = TokenVerifier(settings.jwt) if settings.jwt.configured else None
+    guard = Guard(
+        GuardConfig(
+            dev=settings.dev,
+            verifier=verifier,
+            reads_need_token=settings.require_auth_for_reads,
+            read_budget=settings.read_budget,
+            write_budget=settings.write_budget,
+        )
+    )
+    if settings.dev:
+        log.warning("DEV MODE (--dev): authentication is OFF; every client is admin and may write")
+    elif verifier is None:
+        log.warning(
+            "no JWT key configured (--jwt-secret or --jwt-public-key): every write is refused"
+        )
+    else:
+        log.info("authentication: %s", guard.mode)
+    return guard
+
+
 def create_app(settings: Settings, store: Store | None = None) -> web.Application:
     """The aiohttp application; `store`, when given, must be started and is not closed here."""
     metrics = Metrics()
+    guard = _guard(settings)
     app = web.Application(
         # Routes read bodies themselves with their own limits; this is the outer bound.
         client_max_size=settings.max_validate_body,
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics
+    app[GUARD] = guard
     app[WS_CONNECTIONS] = set()
     app[BROADCASTER] = Broadcaster()
     app.on_shutdown.append(_close_websockets)
-    if settings.dev:
-        log.warning("DEV MODE (--dev): authentication is OFF; every client may write")
     app.cleanup_ctx.extend([_store_context(store), _index_context, _registry_context])
-    add_routes(app, metrics.requests)
+    add_routes(app, guard, metrics.requests)
     return app

@@ -1,4 +1,5 @@
-"""The `schema-registry` command line: `serve` runs the HTTP server, `watch` follows its events."""
+"""The `schema-registry` command line: `serve` runs the HTTP server, `watch` follows its events,
+`token` mints bearer tokens for operators."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import gc
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,13 +16,21 @@ from pathlib import Path
 from aiohttp import web
 
 from service.app import create_app
-from service.settings import build_settings
+from service.security.roles import Role
+from service.security.tls import server_context
+from service.security.tokens import mint
+from service.settings import ENV_PREFIX, build_settings
 from service.storage import open_store
 from service.watch import watch, ws_url
 
 ENV_URL = "SCHEMA_REGISTRY_URL"
+ENV_TOKEN = "SCHEMA_REGISTRY_TOKEN"
+ENV_PRIVATE_KEY = "SCHEMA_REGISTRY_JWT_PRIVATE_KEY"
 
 log = logging.getLogger(__name__)
+
+_DURATION = re.compile(r"([1-9][0-9]{0,6})([smhd])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 async def _freeze_startup_heap(app: web.Application) -> None:
@@ -30,6 +40,68 @@ async def _freeze_startup_heap(app: web.Application) -> None:
     gc.freeze()
 
 
+def _env_help(option: str) -> str:
+    return f"env {ENV_PREFIX}{option.upper()}"
+
+
+def _add_security_flags(serve: argparse.ArgumentParser) -> None:
+    auth = serve.add_argument_group("authentication (DESIGN §7)")
+    auth.add_argument(
+        "--jwt-secret",
+        help=f"HS256 shared secret, >= 32 bytes; prefer the variable ({_env_help('jwt_secret')})",
+    )
+    auth.add_argument(
+        "--jwt-public-key",
+        type=Path,
+        metavar="FILE",
+        help=f"PEM public key, RSA (RS256) or EC P-256 (ES256) ({_env_help('jwt_public_key')})",
+    )
+    auth.add_argument("--jwt-issuer", help=f"required iss claim ({_env_help('jwt_issuer')})")
+    auth.add_argument("--jwt-audience", help=f"required aud claim ({_env_help('jwt_audience')})")
+    auth.add_argument(
+        "--jwt-leeway", type=float, help="clock skew allowed on exp/nbf, seconds (default 30)"
+    )
+    auth.add_argument(
+        "--require-auth-for-reads",
+        action="store_true",
+        help=f"reads need a token too ({_env_help('require_auth_for_reads')})",
+    )
+    limits = serve.add_argument_group("rate limits, per principal or anonymous client address")
+    for kind, default in (("read", "500/s, burst 1000"), ("write", "10/s, burst 50")):
+        limits.add_argument(
+            f"--{kind}-rate", type=float, help=f"{kind}s per second; 0: unlimited ({default})"
+        )
+        limits.add_argument(f"--{kind}-burst", type=int, help=f"{kind}s allowed at once")
+    tls = serve.add_argument_group("TLS")
+    tls.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve HTTPS: PEM certificate")
+    tls.add_argument("--tls-key", type=Path, metavar="FILE", help="the certificate's PEM key")
+    tls.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        metavar="FILE",
+        help="mutual TLS: clients must present a certificate issued by this CA",
+    )
+
+
+def _add_token_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = commands.add_parser(
+        "token",
+        help="mint a bearer token from the configured key",
+        description="Prints a signed JWT. The key comes from --jwt-secret / "
+        f"{ENV_PREFIX}JWT_SECRET (HS256) or --jwt-private-key / {ENV_PRIVATE_KEY} (RS256/ES256, "
+        "the private half of the server's --jwt-public-key).",
+    )
+    token.add_argument("--role", required=True, choices=[str(role) for role in Role])
+    token.add_argument("--sub", required=True, help="who the token names in the audit log")
+    token.add_argument("--ttl", default="1h", type=_duration, help="lifetime: 90s, 15m, 1h, 7d")
+    token.add_argument("--jwt-secret", default=os.environ.get(f"{ENV_PREFIX}JWT_SECRET"))
+    token.add_argument(
+        "--jwt-private-key", type=Path, metavar="FILE", default=os.environ.get(ENV_PRIVATE_KEY)
+    )
+    token.add_argument("--jwt-issuer", default=os.environ.get(f"{ENV_PREFIX}JWT_ISSUER"))
+    token.add_argument("--jwt-audience", default=os.environ.get(f"{ENV_PREFIX}JWT_AUDIENCE"))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="schema-registry", description="Schema registry server")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -37,7 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--store", help="store URL (env SCHEMA_REGISTRY_STORE)")
     serve.add_argument("--host", help="listen address (env SCHEMA_REGISTRY_HOST)")
     serve.add_argument("--port", type=int, help="listen port (env SCHEMA_REGISTRY_PORT)")
-    serve.add_argument("--dev", action="store_true", help="development mode: no authentication")
+    serve.add_argument(
+        "--dev", action="store_true", help="development mode: authentication OFF, all are admin"
+    )
     serve.add_argument("--seed", type=Path, help="publish schemas/<id>/<version>.json if empty")
     serve.add_argument(
         "--access-log",
@@ -45,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         help="log one line per request (off by default: it halves cached-read throughput, "
         "and /metrics already counts requests by route and status)",
     )
+    _add_security_flags(serve)
     follow = commands.add_parser("watch", help="print change events as JSON lines")
     follow.add_argument("ids", nargs="*", default=["*"], help="schema ids (default: all)")
     follow.add_argument("--since", type=_revision, help="replay events after this revision")
@@ -54,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"registry base URL (env {ENV_URL})",
     )
     follow.add_argument("--count", type=_revision, help="exit after this many events")
+    follow.add_argument(
+        "--token",
+        default=os.environ.get(ENV_TOKEN),
+        help=f"bearer token, when reads need one (env {ENV_TOKEN})",
+    )
+    _add_token_command(commands)
     return parser
 
 
@@ -64,11 +145,20 @@ def _revision(text: str) -> int:
     return value
 
 
+def _duration(text: str) -> int:
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a duration like 90s, 15m, 1h, 7d")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `schema-registry` and `python -m service`."""
     args = _parser().parse_args(argv)
     if args.command == "watch":
         return _watch(args)
+    if args.command == "token":
+        return _token(args)
     return _serve(args)
 
 
@@ -80,33 +170,63 @@ def _watch(args: argparse.Namespace) -> int:
         print(f"schema-registry: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(watch(args.url, args.ids, args.since, count=args.count))
+        return asyncio.run(
+            watch(args.url, args.ids, args.since, count=args.count, token=args.token)
+        )
     except KeyboardInterrupt:
         return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _token(args: argparse.Namespace) -> int:
     try:
-        settings = build_settings(
-            store=args.store, host=args.host, port=args.port, dev=args.dev, seed_dir=args.seed
+        private_key = args.jwt_private_key.read_bytes() if args.jwt_private_key else None
+        token = mint(
+            subject=args.sub,
+            role=Role(args.role),
+            ttl=args.ttl,
+            secret=args.jwt_secret.encode() if args.jwt_secret else None,
+            private_key=private_key,
+            issuer=args.jwt_issuer,
+            audience=args.jwt_audience,
         )
-        # Fail before binding the port: a bad URL or seed path is a usage error, not a crash.
+    except (ValueError, OSError) as exc:
+        print(f"schema-registry token: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Before create_app, which warns loudly about --dev or a missing key.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = build_settings(vars(args))
+        # Fail before binding the port: a bad URL, key or path is a usage error, not a crash.
         open_store(settings.store_url)
         if settings.seed_dir is not None and not settings.seed_dir.is_dir():
             raise ValueError(f"--seed {settings.seed_dir} is not a directory")
+        ssl_context = None
+        if settings.tls_cert is not None and settings.tls_key is not None:
+            ssl_context = server_context(
+                settings.tls_cert, settings.tls_key, settings.tls_client_ca
+            )
+        app = create_app(settings)
     except ValueError as exc:
         print(f"schema-registry: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     log.info(
-        "serving on http://%s:%d with store %s", settings.host, settings.port, settings.store_url
+        "serving on %s://%s:%d with store %s",
+        settings.scheme,
+        settings.host,
+        settings.port,
+        settings.store_url,
     )
-    app = create_app(settings)
     app.on_startup.append(_freeze_startup_heap)
     web.run_app(
         app,
         host=settings.host,
         port=settings.port,
+        ssl_context=ssl_context,
         print=None,
         access_log=logging.getLogger("aiohttp.access") if args.access_log else None,
     )

@@ -208,6 +208,17 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+        self.denied = Counter(
+            "schema_registry_access_denied",
+            "Requests refused by authentication, authorization or rate limiting, by error code.",
+            ["code"],
+            registry=self.registry,
+        )
+        self.audit_failures = Counter(
+            "schema_registry_audit_write_failures",
+            "Audit entries of refused requests that could not be written (store unavailable).",
+            registry=self.registry,
+        )
         self.store_up = Gauge(
             "schema_registry_store_up",
             "1 when the store answered the last probe, else 0.",

@@ -25,6 +25,7 @@ from service.domain.ids import validate_schema_id
 from service.domain.publishing import ExistingVersion, check_compat, plan_publish
 from service.domain.versions import Version
 from service.index import CachedSchema, CachedVersion, ReadIndex
+from service.security.audit import OK, SYSTEM, UNCHANGED, Actor, audit_entry
 from service.storage.contract import (
     Conflict,
     NewVersion,
@@ -43,6 +44,13 @@ MAX_REPORTED_ERRORS = 100
 HEALTH_PROBE_TIMEOUT = 1.0
 
 Validator = Callable[[Any], Any]
+
+# Audit actions of the writes the registry commits (the route table names the same ones).
+PUBLISH = "schema.publish"
+DELETE = "schema.delete"
+CONFIG_PUT = "config.put"
+# The audit target of the global config (schema ids never contain a slash).
+GLOBAL_TARGET = "/config"
 
 
 class SchemaNotFound(DomainError):
@@ -166,12 +174,12 @@ class Registry:
 
     # -- publishing ------------------------------------------------------------------------
 
-    async def publish(self, schema_id: str, body: bytes) -> PublishOutcome:
-        """Checks and commits one version; of concurrent publishes to one id exactly one wins
-        each round, and a loser is re-planned once against what won."""
+    async def publish(self, schema_id: str, body: bytes, actor: Actor) -> PublishOutcome:
+        """Checks and commits one version, audited as `actor`'s; of concurrent publishes to one
+        id exactly one wins each round, and a loser is re-planned once against what won."""
         prepared = await asyncio.to_thread(prepare, schema_id, None, parse_document(body))
         for attempt in range(2):
-            outcome = await self._attempt(prepared)
+            outcome = await self._attempt(prepared, actor)
             if outcome is not None:
                 return outcome
             log.info("publish %s %s lost a race (attempt %d)", schema_id, prepared.version, attempt)
@@ -180,7 +188,7 @@ class Registry:
             {"version": str(prepared.version), "reason": "concurrent_update"},
         )
 
-    async def _attempt(self, prepared: PreparedDocument) -> PublishOutcome | None:
+    async def _attempt(self, prepared: PreparedDocument, actor: Actor) -> PublishOutcome | None:
         """One read-plan-commit round; None when another commit moved the record meanwhile."""
         # The record and the configs come from the store, not the index, so a publish through
         # one replica never plans against what another replica changed a moment ago; read
@@ -205,7 +213,11 @@ class Registry:
                 "publish a higher version to revive it, or delete it permanently first",
                 {"version": str(prepared.version), "reason": "soft_deleted"},
             )
+        details = {"version": result["version"], "fingerprint": prepared.fingerprint}
         if plan.idempotent:
+            # Nothing to commit, but the attempt is on record.
+            unchanged = audit_entry(actor, PUBLISH, prepared.schema_id, UNCHANGED, details)
+            await self._store.append_audit(unchanged)
             return PublishOutcome(False, result)
         new = NewVersion(
             prepared.schema_id, str(prepared.version), prepared.canonical, prepared.fingerprint
@@ -216,6 +228,13 @@ class Registry:
                 new,
                 expected_mod_revision=record.mod_revision if record else 0,
                 event_data={**event, "breaking": plan.breaking},
+                audit=audit_entry(
+                    actor,
+                    PUBLISH,
+                    prepared.schema_id,
+                    OK,
+                    {**details, "required_bump": plan.required_bump, "breaking": plan.breaking},
+                ),
             )
         except (VersionExists, Conflict):
             # VersionExists too: the re-plan says idempotent (200) or conflicting content (409).
@@ -231,7 +250,7 @@ class Registry:
         ordered = await asyncio.to_thread(_seed_files, directory)
         for path in ordered:
             body = await asyncio.to_thread(path.read_bytes)
-            outcome = await self.publish(path.parent.name, body)
+            outcome = await self.publish(path.parent.name, body, SYSTEM)
             log.info("seeded %s %s", outcome.body["id"], outcome.body["version"])
         return len(ordered)
 
@@ -306,19 +325,27 @@ class Registry:
 
     # -- config and deletes ----------------------------------------------------------------
 
-    async def put_config(self, schema_id: str | None, body: Any) -> CompatConfig:
+    async def put_config(self, schema_id: str | None, body: Any, actor: Actor) -> CompatConfig:
         """Replaces a config; keys the body leaves out keep their effective value."""
         target = validate_schema_id(schema_id) if schema_id is not None else None
         config = parse_config(body, base=self.config(target))
-        revision = await self._store.put_config(target, config.to_dict(), event_data={})
+        entry = audit_entry(
+            actor, CONFIG_PUT, target or GLOBAL_TARGET, OK, {"config": config.to_dict()}
+        )
+        revision = await self._store.put_config(
+            target, config.to_dict(), event_data={}, audit=entry
+        )
         await self._index.wait_for(revision)
         return config
 
-    async def delete(self, schema_id: str, permanent: bool) -> dict[str, Any]:
+    async def delete(self, schema_id: str, permanent: bool, actor: Actor) -> dict[str, Any]:
         """Soft delete, or (after one) a permanent delete that frees the id."""
         validate_schema_id(schema_id)
+        entry = audit_entry(actor, DELETE, schema_id, OK, {"permanent": permanent})
         try:
-            revision = await self._store.delete(schema_id, permanent=permanent, event_data={})
+            revision = await self._store.delete(
+                schema_id, permanent=permanent, event_data={}, audit=entry
+            )
         except NotFound as exc:
             raise SchemaNotFound(str(exc), {"id": schema_id}) from exc
         except Conflict as exc:

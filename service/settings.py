@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from service.security.ratelimit import Budget
+from service.security.tokens import DEFAULT_LEEWAY, JwtConfig
 
 MIB = 1024 * 1024
-
-ENV_STORE = "SCHEMA_REGISTRY_STORE"
-ENV_HOST = "SCHEMA_REGISTRY_HOST"
-ENV_PORT = "SCHEMA_REGISTRY_PORT"
+ENV_PREFIX = "SCHEMA_REGISTRY_"
 ENV_WS_ORIGINS = "SCHEMA_REGISTRY_WS_ORIGINS"
+
+# Per principal (per client address when anonymous). Reads are generous: SDKs cache and
+# revalidate, so a client near this is looping. Writes are rare (a CI job publishing a batch).
+DEFAULT_READ_BUDGET = Budget(rate=500.0, burst=1000)
+DEFAULT_WRITE_BUDGET = Budget(rate=10.0, burst=50)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +28,7 @@ class Settings:
     store_url: str = "sqlite:///registry.db"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Authentication off (every caller is admin): for a laptop, never for a shared registry.
     dev: bool = False
     seed_dir: Path | None = None
     max_body: int = 1 * MIB
@@ -33,43 +40,148 @@ class Settings:
     # many recent events a reconnecting subscriber can ask to replay with `since`.
     ws_queue_size: int = 1024
     ws_replay_size: int = 10_000
+    # How tokens are checked; with no key (and not dev) every write is refused.
+    jwt: JwtConfig = field(default_factory=JwtConfig)
+    require_auth_for_reads: bool = False
+    read_budget: Budget = DEFAULT_READ_BUDGET
+    write_budget: Budget = DEFAULT_WRITE_BUDGET
+    # Serve HTTPS with this certificate and key; with a client CA, clients need a certificate.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be 0 to 65535, not {self.port}")
         if self.max_body < 1 or self.max_validate_body < self.max_body:
             raise ValueError("body limits must be positive, the validate limit the larger")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("--tls-cert and --tls-key go together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert is not None else "http"
 
 
-def _port(text: str, source: str) -> int:
+def _integer(text: str, name: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{source} must be an integer port, not {text[:40]!r}") from None
+        raise ValueError(f"{name} must be an integer, not {text[:40]!r}") from None
 
 
-def _origins(text: str) -> tuple[str, ...]:
+def _number(text: str, name: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {text[:40]!r}") from None
+
+
+def _flag(text: str, name: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered not in ("1", "0", "true", "false", "yes", "no"):
+        raise ValueError(f"{name} must be true or false, not {text[:40]!r}")
+    return lowered in ("1", "true", "yes")
+
+
+def _text(text: str, name: str) -> str:
+    return text
+
+
+def _path(text: str, name: str) -> Path:
+    return Path(text)
+
+
+def _origins(text: str, name: str) -> tuple[str, ...]:
     return tuple(origin.strip() for origin in text.split(",") if origin.strip())
 
 
+# Option name (the CLI flag's dest) → how its environment variable's text is read.
+_OPTIONS: dict[str, Callable[[str, str], Any]] = {
+    "store": _text,
+    "host": _text,
+    "port": _integer,
+    "ws_origins": _origins,
+    "jwt_secret": _text,
+    "jwt_public_key": _path,
+    "jwt_issuer": _text,
+    "jwt_audience": _text,
+    "jwt_leeway": _number,
+    "require_auth_for_reads": _flag,
+    "read_rate": _number,
+    "read_burst": _integer,
+    "write_rate": _number,
+    "write_burst": _integer,
+    "tls_cert": _path,
+    "tls_key": _path,
+    "tls_client_ca": _path,
+}
+
+
+def env_name(option: str) -> str:
+    """`jwt_secret` → `SCHEMA_REGISTRY_JWT_SECRET`."""
+    return ENV_PREFIX + option.upper()
+
+
+def _resolve(flags: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Each option from its flag when given (not None/False), else its environment variable."""
+    values: dict[str, Any] = {}
+    for option, parse in _OPTIONS.items():
+        flag = flags.get(option)
+        if flag is not None and flag is not False:
+            values[option] = flag
+        elif (text := environ.get(env_name(option))) is not None and text != "":
+            values[option] = parse(text, env_name(option))
+    return values
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read the JWT public key {path}: {exc.strerror}") from None
+
+
+def _jwt(values: Mapping[str, Any]) -> JwtConfig:
+    secret = values.get("jwt_secret")
+    key_path = values.get("jwt_public_key")
+    return JwtConfig(
+        secret=secret.encode() if secret is not None else None,
+        public_key=_read_key(key_path) if key_path is not None else None,
+        issuer=values.get("jwt_issuer"),
+        audience=values.get("jwt_audience"),
+        leeway=values.get("jwt_leeway", DEFAULT_LEEWAY),
+    )
+
+
+def _budget(values: Mapping[str, Any], kind: str, default: Budget) -> Budget:
+    rate = values.get(f"{kind}_rate", default.rate)
+    # A rate given without a burst gets twice its rate (at least one request) as the burst.
+    burst = values.get(f"{kind}_burst", default.burst if rate == default.rate else 2 * rate)
+    return Budget(rate=float(rate), burst=max(1, int(burst)))
+
+
 def build_settings(
-    *,
-    store: str | None = None,
-    host: str | None = None,
-    port: int | None = None,
-    dev: bool = False,
-    seed_dir: Path | None = None,
-    env: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
-    """Flags win, then `SCHEMA_REGISTRY_*` variables, then the defaults."""
-    environ = os.environ if env is None else env
+    """Flags (argparse dests) win, then `SCHEMA_REGISTRY_*` variables, then the defaults."""
+    flags = flags or {}
+    values = _resolve(flags, os.environ if env is None else env)
     defaults = Settings()
-    env_port = environ.get(ENV_PORT)
     return Settings(
-        store_url=store or environ.get(ENV_STORE) or defaults.store_url,
-        host=host or environ.get(ENV_HOST) or defaults.host,
-        port=port if port is not None else (_port(env_port, ENV_PORT) if env_port else 8000),
-        dev=dev,
-        seed_dir=seed_dir,
-        ws_origins=_origins(environ.get(ENV_WS_ORIGINS, "")),
+        store_url=values.get("store", defaults.store_url),
+        host=values.get("host", defaults.host),
+        port=values.get("port", defaults.port),
+        dev=bool(flags.get("dev", False)),
+        seed_dir=flags.get("seed"),
+        ws_origins=values.get("ws_origins", ()),
+        jwt=_jwt(values),
+        require_auth_for_reads=values.get("require_auth_for_reads", False),
+        read_budget=_budget(values, "read", DEFAULT_READ_BUDGET),
+        write_budget=_budget(values, "write", DEFAULT_WRITE_BUDGET),
+        tls_cert=values.get("tls_cert"),
+        tls_key=values.get("tls_key"),
+        tls_client_ca=values.get("tls_client_ca"),
     )

@@ -39,13 +39,16 @@ async def watch(
     since: int | None,
     out: TextIO = sys.stdout,
     count: int | None = None,
+    token: str | None = None,
 ) -> int:
     """Prints events until `count` were printed (forever when None); returns 0, or 1 when
     the server refuses the subscription."""
     url = ws_url(base_url)
     printed = 0
     failures = 0
-    async with aiohttp.ClientSession() as session:
+    # A registry that requires tokens for reads checks this one when the socket opens.
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    async with aiohttp.ClientSession(headers=headers) as session:
         while count is None or printed < count:
             try:
                 async with session.ws_connect(url, heartbeat=30.0) as ws:

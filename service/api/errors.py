@@ -14,6 +14,8 @@ from service.storage.contract import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
+ERROR_CODE = web.ResponseKey("error_code", str)
+
 # Domain codes that are not plain 400s.
 _STATUS_BY_CODE = {
     "schema_not_found": 404,
@@ -29,6 +31,7 @@ _STATUS_BY_CODE = {
 # aiohttp's own HTTP errors (unknown path, wrong method, …) keep their status with these codes.
 _CODE_BY_STATUS = {
     400: "bad_request",
+    401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
@@ -42,7 +45,10 @@ def error_response(
 ) -> web.Response:
     """A JSON error body; the status line and the `error` code say the same thing."""
     body = {"error": code, "message": message, "details": details or {}}
-    return json_response(body, status=status)
+    response = json_response(body, status=status)
+    # For the audit entry of a rejected write, without parsing the body back.
+    response[ERROR_CODE] = code
+    return response
 
 
 def _http_error(exc: web.HTTPException) -> web.Response:

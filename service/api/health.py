@@ -6,12 +6,18 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service.api.responses import json_response
-from service.api.state import INDEX, METRICS, REGISTRY
+from service.api.state import GUARD, INDEX, METRICS, REGISTRY
 
 
 async def get_health(request: web.Request) -> web.Response:
     # Degraded is still 200: reads are served from the index while the store is down.
-    return json_response(await request.app[REGISTRY].health())
+    health = await request.app[REGISTRY].health()
+    guard = request.app[GUARD]
+    health["auth"] = guard.mode
+    if guard.config.dev:
+        # Loud on purpose: a dashboard or a probe scraping /health sees it too.
+        health["warning"] = "DEV MODE: authentication is off; every client is admin"
+    return json_response(health)
 
 
 def get_live(request: web.Request) -> web.Response:

@@ -18,6 +18,24 @@ from service.api.openapi_schemas import (
     ref,
 )
 from service.api.responses import JSON, json_response
+from service.security.roles import Access
+
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+# OpenAPI's way to say "a token is optional": either no requirement or the bearer one.
+_OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
+_RETRY_AFTER = {"Retry-After": {"required": True, "schema": {"type": "string"}}}
+_CHALLENGE = {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}
+
+
+def _access_responses(access: Access) -> dict[str, dict[str, Any]]:
+    """What the guard answers before the handler runs (service/security/guard.py)."""
+    if access is Access.OPEN:
+        return {}
+    return {
+        "401": {**error(401), "headers": _CHALLENGE},
+        "403": error(403),
+        "429": {**error(429), "headers": _RETRY_AFTER},
+    }
 
 
 def _json(schema: dict[str, Any], description: str = "success", **extra: Any) -> dict[str, Any]:
@@ -50,10 +68,17 @@ def _op(
     errors: tuple[int, ...] = (),
     parameters: tuple[dict[str, Any], ...] = (),
     body: dict[str, Any] | None = None,
+    access: Access = Access.READ,
 ) -> dict[str, Any]:
-    """`responses` (success, and errors narrower than `error`'s) plus the plain `errors`."""
+    """`responses` (success, and errors narrower than `error`'s) plus the plain `errors` and
+    the guard's refusals; `access` is the route's, as in service/api/routes.py."""
     operation: dict[str, Any] = {"summary": summary, "responses": dict(responses)}
     operation["responses"].update({str(status): error(status) for status in errors})
+    operation["responses"].update(_access_responses(access))
+    operation["security"] = (
+        [] if access is Access.OPEN else (_BEARER if access.writes else _OPTIONAL_BEARER)
+    )
+    operation["x-access"] = access.value
     if parameters:
         operation["parameters"] = list(parameters)
     if body is not None:
@@ -141,9 +166,40 @@ _VALIDATION = obj(
         "items": obj(["index", "path", "message"], index=COUNT, path=STR, message=STR),
     },
 )
+_AUDIT = obj(
+    ["entries", "next_since"],
+    entries={
+        "type": "array",
+        "items": obj(
+            [
+                "principal",
+                "role",
+                "action",
+                "target",
+                "outcome",
+                "request_id",
+                "client",
+                "time",
+                "details",
+            ],
+            principal=STR,
+            role=STR,
+            action=STR,
+            target=STR,
+            outcome={"enum": ["ok", "unchanged", "denied", "rejected", "rate_limited", "failed"]},
+            request_id=STR,
+            client=STR,
+            time={"type": "string", "format": "date-time"},
+            details={"type": "object"},
+        ),
+    },
+    next_since={"type": ["string", "null"], "format": "date-time"},
+)
 _HEALTH = obj(
-    ["status", "store", "index"],
+    ["status", "store", "index", "auth"],
     status={"enum": ["ok", "degraded"]},
+    auth=STR,
+    warning=STR,
     store={"enum": ["up", "down"]},
     index=obj(
         ["ready", "revision", "lag", "watch_resumes", "watch_reloads"],
@@ -187,6 +243,7 @@ PATHS: dict[str, dict[str, Any]] = {
             (400, 409, 413, 415, 503),
             (NEW_ID,),
             _PUBLISH_BODY,
+            Access.PUBLISH,
         ),
         "delete": _op(
             "Soft delete; ?permanent=true after a soft delete frees the id",
@@ -202,6 +259,7 @@ PATHS: dict[str, dict[str, Any]] = {
             },
             (400, 404, 409, 503),
             (NEW_ID, _query("permanent", {"type": "boolean"}, "hard delete")),
+            access=Access.ADMIN,
         ),
     },
     "/schema/{id}/versions": {
@@ -261,6 +319,7 @@ PATHS: dict[str, dict[str, Any]] = {
             _CONFIG_OK,
             (400, 415, 503),
             body=_CONFIG_BODY,
+            access=Access.ADMIN,
         ),
     },
     "/config/{id}": {
@@ -271,13 +330,33 @@ PATHS: dict[str, dict[str, Any]] = {
             (400, 415, 503),
             (NEW_ID,),
             _CONFIG_BODY,
+            Access.ADMIN,
         ),
     },
+    "/audit": {
+        "get": _op(
+            "The audit log (admin), oldest first: every write, config change, delete and refused "
+            "write; page with ?since=<next_since>",
+            {"200": _json(_AUDIT)},
+            (400, 503),
+            (
+                _query("since", {"type": "string", "format": "date-time"}, "entries at or after"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size"),
+            ),
+            access=Access.ADMIN,
+        )
+    },
     "/health": {
-        "get": _op("Status ok/degraded with store state and index lag", {"200": _json(_HEALTH)})
+        "get": _op(
+            "Status ok/degraded with store state and index lag",
+            {"200": _json(_HEALTH)},
+            access=Access.OPEN,
+        )
     },
     "/health/live": {
-        "get": _op("Liveness", {"200": _json(obj(["status"], status={"const": "ok"}))})
+        "get": _op(
+            "Liveness", {"200": _json(obj(["status"], status={"const": "ok"}))}, access=Access.OPEN
+        )
     },
     "/health/ready": {
         "get": _op(
@@ -286,25 +365,29 @@ PATHS: dict[str, dict[str, Any]] = {
                 "200": _json(obj(["status"], status={"const": "ready"})),
                 "503": _json(obj(["status"], status={"const": "not_ready"}), "not ready"),
             },
+            access=Access.OPEN,
         )
     },
     "/metrics": {
         "get": _op(
             "Prometheus metrics",
             {"200": {"description": "text format", "content": {"text/plain": {"schema": STR}}}},
+            access=Access.OPEN,
         )
     },
     "/openapi.json": {
         "get": _op(
             "This document",
             {"200": _json(obj(["openapi", "info", "paths"], closed=False))},
+            access=Access.OPEN,
         )
     },
     "/ws": {
         "get": _op(
             "WebSocket: subscribe to change events (protocol in DESIGN §5)",
             {"101": {"description": "switching to the WebSocket protocol"}},
-            (400, 403),
+            (400,),
+            access=Access.STREAM,
         )
     },
 }
@@ -313,7 +396,17 @@ SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Schema Registry", "version": "0.1.0"},
     "paths": PATHS,
-    "components": {"schemas": COMPONENTS},
+    "components": {
+        "schemas": COMPONENTS,
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "role claim reader, ci-bot or admin (DESIGN §7)",
+            }
+        },
+    },
 }
 
 

@@ -29,12 +29,14 @@ ERROR_CODES: dict[int, list[str]] = {
         "invalid_schema_id",
         "invalid_version",
     ],
+    401: ["invalid_token", "unauthenticated"],
     403: ["forbidden"],
     404: ["not_found", "schema_not_found", "version_not_found"],
     409: ["not_soft_deleted", "version_conflict"],
     413: ["payload_too_large"],
     415: ["unsupported_media_type"],
     422: ["bump_required", "validator_unavailable"],
+    429: ["rate_limited"],
     503: ["store_unavailable"],
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.hdrs import IF_NONE_MATCH
 
+from service.api.access import actor
 from service.api.bodies import query_flag, query_int, read_json_bytes
 from service.api.responses import JSON, json_response
 from service.api.state import INDEX, METRICS, REGISTRY, SETTINGS
@@ -54,7 +55,7 @@ def get_versions(request: web.Request) -> web.Response:
 
 async def publish_version(request: web.Request) -> web.Response:
     body = await read_json_bytes(request, request.app[SETTINGS].max_body)
-    outcome = await request.app[REGISTRY].publish(request.match_info["id"], body)
+    outcome = await request.app[REGISTRY].publish(request.match_info["id"], body, actor(request))
     if outcome.created:
         request.app[METRICS].schemas_created.inc()
     return json_response(outcome.body, status=201 if outcome.created else 200)
@@ -62,5 +63,5 @@ async def publish_version(request: web.Request) -> web.Response:
 
 async def delete_schema(request: web.Request) -> web.Response:
     permanent = query_flag(request, "permanent")
-    result = await request.app[REGISTRY].delete(request.match_info["id"], permanent)
+    result = await request.app[REGISTRY].delete(request.match_info["id"], permanent, actor(request))
     return json_response(result)

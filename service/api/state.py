@@ -9,6 +9,7 @@ from service.api.broadcast import Broadcaster
 from service.index import ReadIndex
 from service.metrics import Metrics
 from service.registry import Registry
+from service.security.guard import Guard
 from service.settings import Settings
 from service.storage.contract import Store
 
@@ -17,6 +18,7 @@ METRICS = web.AppKey("metrics", Metrics)
 INDEX = web.AppKey("index", ReadIndex)
 REGISTRY = web.AppKey("registry", Registry)
 HUB = web.AppKey("hub", Hub)
+GUARD = web.AppKey("guard", Guard)
 BROADCASTER = web.AppKey("ws_broadcaster", Broadcaster)
 # Open WebSocket connections, closed with "going away" on shutdown.
 WS_CONNECTIONS = web.AppKey[set[web.WebSocketResponse]]("ws_connections")

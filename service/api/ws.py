@@ -1,8 +1,11 @@
 """`GET /ws`: the WebSocket protocol of DESIGN §5 on top of the hub.
 
 Client frames: `{"op": "subscribe", "ids": [...] | ["*"], "since": N?}`, `{"op": "unsubscribe",
-"ids": [...]}`, `{"op": "auth", "token": "..."}`. Server frames: `subscribed`, the events (the
-CloudEvents envelopes, pre-encoded once per event for every subscriber), `resync`, `error`.
+"ids": [...]}`, `{"op": "auth", "token": "..."}`. Server frames: `subscribed`, `unsubscribed`,
+`authenticated`, the events (the CloudEvents envelopes, pre-encoded once per event for every
+subscriber), `resync`, `error`.
+When reads need a token, a client that sent none in the Authorization header (browsers cannot)
+must send `auth` as its first frame within AUTH_DEADLINE seconds, or is closed with 1008.
 One broadcaster task drains the hub queues of connections that keep up; a backed-up connection
 drains on a task of its own, and one whose queue fills is closed with 1013 without delaying
 anyone else.
@@ -18,13 +21,16 @@ import time
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from hub import Hub, HubEvent, Resync, Subscription
-from service.api.state import BROADCASTER, HUB, METRICS, SETTINGS, WS_CONNECTIONS
+from service.api.access import audit_denial, principal_of
+from service.api.state import BROADCASTER, GUARD, HUB, METRICS, SETTINGS, WS_CONNECTIONS
 from service.domain.errors import DomainError
 from service.domain.ids import validate_schema_id
 from service.metrics import SendLatency
+from service.security.guard import Denied, role_name
+from service.security.roles import Principal
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,10 @@ TRY_AGAIN_LATER = 1013
 # A WebSocket frame header is at most 10 bytes from a server.
 FRAME_OVERHEAD = 10
 CLOSE_TIMEOUT = 1.0
+# Seconds an anonymous client has to send its `auth` frame when reads need a token.
+AUTH_DEADLINE = 5.0
+POLICY_VIOLATION = 1008
+ACTION = "ws.subscribe"
 
 
 class _ProtocolError(Exception):
@@ -77,6 +87,7 @@ class _Connection:
         self.backlog: asyncio.Task[None] | None = None
         self.closed = False
         self.sending = asyncio.Lock()
+        self.principal = principal_of(request)
 
     async def send(self, frame: bytes) -> None:
         async with self.sending:
@@ -98,12 +109,22 @@ class _Connection:
                 self.hub.unsubscribe(self.subscription, ids)
             await self.send(orjson.dumps({"type": "unsubscribed", "ids": ids}))
         elif op == "auth":
-            if not isinstance(message.get("token"), str):
-                raise _ProtocolError("invalid_frame", "auth needs a string token")
-            # Reads are anonymous until the security issue lands; the token is not checked.
-            await self.send(orjson.dumps({"type": "authenticated", "principal": "anonymous"}))
+            await self.authenticate(message)
         else:
             raise _ProtocolError("unknown_op", "op must be subscribe, unsubscribe or auth")
+
+    async def authenticate(self, message: dict[str, Any]) -> None:
+        """Checks an `auth` frame's token; a refusal is audited and leaves the caller as it was."""
+        token = message.get("token")
+        if not isinstance(token, str):
+            raise _ProtocolError("invalid_frame", "auth needs a string token")
+        try:
+            self.principal = self.request.app[GUARD].verify(token)
+        except Denied as denied:
+            self.request.app[METRICS].denied.labels(denied.code).inc()
+            await audit_denial(self.request, ACTION, denied)
+            raise _ProtocolError(denied.code, denied.message) from None
+        await self.send(_authenticated(self.principal))
 
     async def subscribe(self, ids: list[str], since: int | None) -> None:
         # Under the send lock: the `subscribed` frame goes out before any event it covers.
@@ -192,6 +213,57 @@ class _Connection:
                     await task
 
 
+def _authenticated(principal: Principal) -> bytes:
+    frame = {"type": "authenticated", "principal": principal.subject, "role": role_name(principal)}
+    return orjson.dumps(frame)
+
+
+async def _authenticate_first(connection: _Connection) -> bool:
+    """The first frame must be a valid `auth`; False (and the socket closed) otherwise."""
+    ws = connection.ws
+    try:
+        async with asyncio.timeout(AUTH_DEADLINE):
+            message = await ws.receive()
+    except TimeoutError:
+        message = None
+    if message is not None and message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING):
+        return False
+    frame = _first_frame(message)
+    if frame is None:
+        reason = f"send {{'op': 'auth', 'token': …}} first, within {AUTH_DEADLINE:g} s"
+        denied = Denied(
+            401, "unauthenticated", reason, subject="anonymous", role="anonymous", audit=True
+        )
+        connection.request.app[METRICS].denied.labels(denied.code).inc()
+        await audit_denial(connection.request, ACTION, denied)
+        await _close_unauthenticated(connection, denied.code, reason)
+        return False
+    try:
+        # Audits its own refusal.
+        await connection.authenticate(frame)
+    except _ProtocolError as exc:
+        await _close_unauthenticated(connection, exc.code, exc.message)
+        return False
+    return True
+
+
+def _first_frame(message: WSMessage | None) -> dict[str, Any] | None:
+    """The first frame as an `auth` command, or None when it is anything else."""
+    if message is None or message.type != WSMsgType.TEXT:
+        return None
+    try:
+        frame = orjson.loads(message.data)
+    except orjson.JSONDecodeError:
+        return None
+    return frame if isinstance(frame, dict) and frame.get("op") == "auth" else None
+
+
+async def _close_unauthenticated(connection: _Connection, code: str, reason: str) -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await connection.send(_error(code, reason))
+        await connection.ws.close(code=POLICY_VIOLATION, message=b"authentication required")
+
+
 def _resync(item: Resync) -> bytes:
     return orjson.dumps({"type": "resync", "reason": item.reason})
 
@@ -227,6 +299,13 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     connections = request.app[WS_CONNECTIONS]
     connections.add(ws)
     try:
+        must_authenticate = request.app[GUARD].streams_need_token
+        if (
+            must_authenticate
+            and connection.principal.anonymous
+            and not await _authenticate_first(connection)
+        ):
+            return ws
         async for message in ws:
             if message.type == WSMsgType.TEXT:
                 try:

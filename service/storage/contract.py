@@ -16,6 +16,16 @@ Atomicity
     neither. `create_version` is a compare-and-swap on the schema id's `mod_revision`, so of two
     concurrent publishes that read the same record, exactly one wins.
 
+Audit
+    `create_version`, `delete` and `put_config` take an optional `audit` entry, committed in
+    the same transaction as the change and its event (SQLite: one transaction; etcd: one Txn;
+    memory: one critical section): a reader sees all three or none, and a watcher that has the
+    event finds the entry in `list_audit`. The stored entry's `time` is the commit's own time
+    stamp (the version's `created_at`, the event's `time`), whatever `time` the caller put in
+    it. A refused write (`VersionExists`, `Conflict`, `NotFound`, `ValueError`, …) stores no
+    entry: the caller records the rejection itself with `append_audit`, which appends an entry
+    on its own, at the caller's time.
+
 Durability and visibility
     A write returns only after the change is durably committed (SQLite: the WAL is fsynced;
     etcd: the raft quorum has it; the memory store is for tests and not durable). Once a write
@@ -124,7 +134,13 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """Who did what to which target, with what outcome; `time` is RFC 3339."""
+    """Who did what to which target, with what outcome, when, and from where.
+
+    `time` is RFC 3339 (stored normalised to UTC); `details` is a JSON object. `role` is the
+    role the principal acted with ("reader", "ci-bot", "admin", or "" / "anonymous" when no
+    token was checked) and `client` the client's address; both are opaque to the store. They
+    come last and default to "" so entries written before they existed still read back.
+    """
 
     principal: str
     action: str
@@ -133,6 +149,8 @@ class AuditEntry:
     request_id: str
     time: str
     details: dict[str, Any]
+    role: str = ""
+    client: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +243,12 @@ class Store(Protocol):
         """
 
     async def create_version(
-        self, version: NewVersion, *, expected_mod_revision: int, event_data: dict[str, Any]
+        self,
+        version: NewVersion,
+        *,
+        expected_mod_revision: int,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> StoredVersion:
         """Commit `version` if the id's `mod_revision` is still `expected_mod_revision`.
 
@@ -235,17 +258,27 @@ class Store(Protocol):
         if the version string is already stored for the id (checked first: retrying cannot
         help), else `Conflict` if `mod_revision` moved. The same transaction appends one
         `schema.version.created` event whose data is `event_data` with `id` and `version`
-        set by the store.
+        set by the store, and `audit` (if given) timed at the version's `created_at`; a
+        refused publish stores no audit entry. `ValueError` (nothing written) if
+        `event_data` or `audit.details` is not a JSON object.
         """
 
-    async def delete(self, schema_id: str, *, permanent: bool, event_data: dict[str, Any]) -> int:
+    async def delete(
+        self,
+        schema_id: str,
+        *,
+        permanent: bool,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
+    ) -> int:
         """Soft-delete `schema_id`, or remove it for good; returns the commit's revision.
 
         A soft delete marks a live id deleted, keeping its versions (`NotFound` if the id is
         absent or already soft-deleted). A permanent delete removes a soft-deleted id and every
         version, freeing the id (`Conflict` if it was not soft-deleted first, `NotFound` if
         absent). Configs are independent of records and survive both. One `schema.deleted`
-        event, data `event_data` with `id` and `permanent` set by the store.
+        event, data `event_data` with `id` and `permanent` set by the store; `audit` (if given)
+        commits with it, timed at the event's `time`. A refused delete stores no audit entry.
         """
 
     async def get_config(self, schema_id: str | None) -> dict[str, Any] | None:
@@ -256,12 +289,19 @@ class Store(Protocol):
         one revision: what a publish checks against, in one round trip to a remote store."""
 
     async def put_config(
-        self, schema_id: str | None, config: dict[str, Any], *, event_data: dict[str, Any]
+        self,
+        schema_id: str | None,
+        config: dict[str, Any],
+        *,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> int:
         """Replace the config of `schema_id` (None: global); returns the commit's revision.
 
         The id need not exist. One `schema.config.updated` event, subject the id ("" for
-        global), data `event_data` with `id` (None for global) and `config` set by the store.
+        global), data `event_data` with `id` (None for global) and `config` set by the store;
+        `audit` (if given) commits with it, timed at the event's `time`. A refused put
+        (`ValueError`: empty id, config not a JSON object) stores no audit entry.
         """
 
     async def append_event(self, type: str, subject: str, data: dict[str, Any]) -> int:
@@ -271,7 +311,9 @@ class Store(Protocol):
         """
 
     async def append_audit(self, entry: AuditEntry) -> None:
-        """Durably append `entry`; its time is normalised to UTC (`ValueError` if unparsable)."""
+        """Durably append `entry` on its own (a rejected write, …), at the entry's own time,
+        normalised to UTC (`ValueError` if unparsable). An entry that records a committed change
+        goes with the change instead (`audit=`), so that the two cannot part."""
 
     async def list_audit(self, since: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """Up to `limit` entries timed at or after `since`, oldest first (ties: append order)."""
@@ -295,7 +337,8 @@ class Store(Protocol):
         """A JSON-ready dump of the content: records, configs and the audit log (`dump.py`)."""
 
     async def import_(self, dump: Mapping[str, Any]) -> None:
-        """Load an `export()` dump into a store that has no committed change yet.
+        """Load an `export()` dump (any format_version `dump.py` reads) into a store that has
+        no committed change yet.
 
         The whole dump is validated first (`ValueError`, nothing written); `Conflict` if the
         store's revision is not 0 (audit entries alone do not count: they are kept, and the

@@ -2,16 +2,18 @@
 
 A dump is a JSON object::
 
-    {"format": "schema-registry-dump", "format_version": 1, "revision": 12,
+    {"format": "schema-registry-dump", "format_version": 2, "revision": 12,
      "exported_at": "…Z",
      "schemas": [{"id": "ticks_v1", "deleted": false, "updated_at": "…Z",
                   "versions": [{"version": "1.0.0", "document": "{…}", "fingerprint": "…",
                                 "created_at": "…Z", "revision": 3}]}],
      "configs": {"global": {…} | null, "schemas": {"ticks_v1": {…}}},
      "audit": [{"principal": …, "action": …, "target": …, "outcome": …,
-                "request_id": …, "time": …, "details": {…}}]}
+                "request_id": …, "time": …, "details": {…}, "role": …, "client": …}]}
 
 `revision` values are the source store's, kept only to replay versions in commit order.
+Format 1 is format 2 without the audit entries' `role` and `client`; it still imports, and
+its entries read back with both "".
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from service.storage.codec import encode_object
 from service.storage.contract import AuditEntry, NewVersion, SchemaRecord, Snapshot, version_key
 
 FORMAT = "schema-registry-dump"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# The text fields of an audit entry in each format_version `parse_dump` reads: older dumps are
+# still restorable, and what they lack reads back as the field's default.
+_AUDIT_TEXT: dict[int, tuple[str, ...]] = {
+    1: ("principal", "action", "target", "outcome", "request_id"),
+    2: ("principal", "action", "target", "outcome", "request_id", "role", "client"),
+}
+READABLE_VERSIONS = tuple(sorted(_AUDIT_TEXT))
 IMPORTED: dict[str, Any] = {"imported": True}
 
 
@@ -82,6 +91,8 @@ def build_dump(snapshot: Snapshot, audit: Sequence[AuditEntry]) -> dict[str, Any
                 "request_id": entry.request_id,
                 "time": entry.time,
                 "details": entry.details,
+                "role": entry.role,
+                "client": entry.client,
             }
             for entry in audit
         ],
@@ -133,8 +144,10 @@ def parse_dump(dump: Mapping[str, Any]) -> ImportPlan:
     """Validate `dump` whole and turn it into an import plan; `ValueError` on any defect."""
     if _get(dump, "format", str, "dump") != FORMAT:
         raise ValueError(f"dump: format is not {FORMAT!r}")
-    if _get(dump, "format_version", int, "dump") != FORMAT_VERSION:
-        raise ValueError(f"dump: only format_version {FORMAT_VERSION} can be imported")
+    format_version = _get(dump, "format_version", int, "dump")
+    if format_version not in READABLE_VERSIONS:
+        readable = " or ".join(str(v) for v in READABLE_VERSIONS)
+        raise ValueError(f"dump: only format_version {readable} can be imported")
     versions: list[tuple[int, VersionStep]] = []
     deletes: list[DeleteStep] = []
     seen: set[str] = set()
@@ -153,7 +166,7 @@ def parse_dump(dump: Mapping[str, Any]) -> ImportPlan:
     steps.extend(deletes)
     steps.extend(_parse_configs(_get(dump, "configs", Mapping, "dump")))
     audit = tuple(
-        _parse_audit(raw, f"audit[{index}]")
+        _parse_audit(raw, f"audit[{index}]", _AUDIT_TEXT[format_version])
         for index, raw in enumerate(_get(dump, "audit", list, "dump"))
     )
     return ImportPlan(tuple(steps), audit)
@@ -202,8 +215,8 @@ def _parse_configs(raw: Mapping[str, Any]) -> list[ConfigStep]:
     return steps
 
 
-def _parse_audit(raw: Mapping[str, Any], where: str) -> AuditEntry:
-    fields = ("principal", "action", "target", "outcome", "request_id")
+def _parse_audit(raw: Mapping[str, Any], where: str, fields: tuple[str, ...]) -> AuditEntry:
+    # A format 1 entry has no role or client: AuditEntry's defaults ("") stand in for them.
     text = {name: _get(raw, name, str, where) for name in fields}
     details = _get(raw, "details", dict, where)
     encode_object(details, f"dump: {where}.details")

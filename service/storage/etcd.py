@@ -1,10 +1,10 @@
 """`EtcdStore`: the contract on etcd, for any number of stateless replicas on one cluster.
 
 Every write is part of one etcd transaction that compares the registry's revision counter (and,
-for a publish, the id's compare-and-swap key), then writes the change, its event and the counter
-together (`etcd_commit.py` batches a replica's concurrent writes into one). Two replicas racing
-for one revision: one transaction fails its compare, re-reads and tries again; two publishes of
-one version: exactly one wins. Key layout: `etcd_keys.py`.
+for a publish, the id's compare-and-swap key), then writes the change, its event, its audit entry
+(if any) and the counter together (`etcd_commit.py` batches a replica's concurrent writes into
+one). Two replicas racing for one revision: one transaction fails its compare, re-reads and
+tries again; two publishes of one version: exactly one wins. Key layout: `etcd_keys.py`.
 """
 
 from __future__ import annotations
@@ -241,13 +241,38 @@ class EtcdStore:
     # -- writes ----------------------------------------------------------------------------
 
     async def create_version(
-        self, version: NewVersion, *, expected_mod_revision: int, event_data: dict[str, Any]
+        self,
+        version: NewVersion,
+        *,
+        expected_mod_revision: int,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> StoredVersion:
         data = decode_object(encode_object(event_data, "event_data"))
-        return await self._create(version, expected_mod_revision, data, timestamps.now())
+        now = timestamps.now()
+        audit_ops = self._audit_ops(audit, now)
+        return await self._create(version, expected_mod_revision, data, now, audit_ops)
+
+    def _audit_ops(self, entry: AuditEntry | None, now: str) -> list[Any]:
+        """The put that commits `entry` in its change's transaction, timed as that commit.
+
+        Built (and its details checked) before the write queues, so a bad entry refuses the
+        write with `ValueError` and nothing committed. A refused change never reaches a
+        transaction, so it writes no entry; one the committer re-prepares carries this same
+        single put."""
+        if entry is None:
+            return []
+        encode_object(entry.details, "audit details")
+        key = self.keys.audit_entry(now, uuid.uuid4().hex)
+        return [put(key, encode_audit(entry, now))]
 
     async def _create(
-        self, version: NewVersion, expected: int, data: dict[str, Any], now: str
+        self,
+        version: NewVersion,
+        expected: int,
+        data: dict[str, Any],
+        now: str,
+        audit_ops: Sequence[Any] = (),
     ) -> StoredVersion:
         keys = self.keys
         schema_id = version.schema_id
@@ -278,6 +303,7 @@ class EtcdStore:
                     put(version_key, encode_version(stored)),
                     put(keys.head(schema_id), encode_head(False, now, revision)),
                     put(cas, str(revision).encode()),
+                    *audit_ops,
                 ],
                 reads=[get(version_key), get(cas)],
                 explain=explain,
@@ -291,11 +317,27 @@ class EtcdStore:
         await self._committer.commit(schema_id, prepare, event)
         return committed[0]
 
-    async def delete(self, schema_id: str, *, permanent: bool, event_data: dict[str, Any]) -> int:
+    async def delete(
+        self,
+        schema_id: str,
+        *,
+        permanent: bool,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
+    ) -> int:
         data = decode_object(encode_object(event_data, "event_data"))
-        return await self._delete(schema_id, permanent, data, timestamps.now())
+        now = timestamps.now()
+        audit_ops = self._audit_ops(audit, now)
+        return await self._delete(schema_id, permanent, data, now, audit_ops)
 
-    async def _delete(self, schema_id: str, permanent: bool, data: dict[str, Any], now: str) -> int:
+    async def _delete(
+        self,
+        schema_id: str,
+        permanent: bool,
+        data: dict[str, Any],
+        now: str,
+        audit_ops: Sequence[Any] = (),
+    ) -> int:
         keys = self.keys
 
         async def prepare(revision: int) -> Change:
@@ -320,7 +362,8 @@ class EtcdStore:
                     put(cas, str(revision).encode()),
                 ]
             # A failed compare means the id changed since the read: prepare again.
-            return Change(compares=[value_is(cas, str(mod_revision).encode())], ops=ops)
+            compares = [value_is(cas, str(mod_revision).encode())]
+            return Change(compares=compares, ops=[*ops, *audit_ops])
 
         def event(revision: int) -> tuple[str, str, str, dict[str, Any]]:
             return SCHEMA_DELETED, schema_id, now, {**data, "id": schema_id, "permanent": permanent}
@@ -329,19 +372,31 @@ class EtcdStore:
         return await self._committer.commit(schema_id, prepare, event)
 
     async def put_config(
-        self, schema_id: str | None, config: dict[str, Any], *, event_data: dict[str, Any]
+        self,
+        schema_id: str | None,
+        config: dict[str, Any],
+        *,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> int:
         if schema_id == "":
             raise ValueError("schema_id must be None (global) or a non-empty id")
         encoded = encode_object(config, "config")
         data = decode_object(encode_object(event_data, "event_data"))
-        return await self._put_config(schema_id, encoded, data, timestamps.now())
+        now = timestamps.now()
+        audit_ops = self._audit_ops(audit, now)
+        return await self._put_config(schema_id, encoded, data, now, audit_ops)
 
     async def _put_config(
-        self, schema_id: str | None, config: bytes, data: dict[str, Any], now: str
+        self,
+        schema_id: str | None,
+        config: bytes,
+        data: dict[str, Any],
+        now: str,
+        audit_ops: Sequence[Any] = (),
     ) -> int:
         async def prepare(revision: int) -> Change:
-            return Change(ops=[put(self.keys.config(schema_id), config)])
+            return Change(ops=[put(self.keys.config(schema_id), config), *audit_ops])
 
         def event(revision: int) -> tuple[str, str, str, dict[str, Any]]:
             payload = {**data, "id": schema_id, "config": decode_object(config)}

@@ -19,7 +19,8 @@ from service.storage.contract import StoreUnavailable
 from service.storage.etcd_connection import EtcdConnection, absent, get, put, ranged_kvs, value_is
 from service.storage.etcd_keys import Keys, encode_event
 
-# etcd allows 128 operations per transaction by default; a write needs at most five.
+# etcd allows 128 operations per transaction by default; a write needs at most five (its event,
+# up to three keys of its change, its audit entry), so a full batch stays well under the cap.
 MAX_BATCH = 16
 # A batch that keeps losing the counter race to other replicas gives up after this many tries.
 MAX_ATTEMPTS = 64

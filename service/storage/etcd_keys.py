@@ -10,7 +10,10 @@
     <prefix>configs/global                the global config (JSON object)
     <prefix>configs/ids/<id>              one id's config
     <prefix>events/<revision, 20 digits>  {"type", "subject", "time", "data"}
-    <prefix>audit/<time>/<uuid>           an audit entry
+    <prefix>audit/<time>/<uuid>           {"principal", "action", "target", "outcome",
+                                           "request_id", "time", "details", "role", "client"};
+                                           entries written before role and client existed
+                                           lack them and read as ""
 
 Heads are keyed by the raw id so a range lists ids in code point order (UTF-8 byte order).
 The counter is the registry's own: etcd's revision also moves for audit entries and for any
@@ -164,6 +167,7 @@ def decode_event(revision: int, value: bytes) -> Event:
 
 
 def encode_audit(entry: AuditEntry, time: str) -> bytes:
+    """`entry` as stored, with `time` (normalised by the caller) in place of its own."""
     return orjson.dumps(
         {
             "principal": entry.principal,
@@ -173,6 +177,8 @@ def encode_audit(entry: AuditEntry, time: str) -> bytes:
             "request_id": entry.request_id,
             "time": time,
             "details": entry.details,
+            "role": entry.role,
+            "client": entry.client,
         }
     )
 
@@ -180,11 +186,14 @@ def encode_audit(entry: AuditEntry, time: str) -> bytes:
 def decode_audit(value: bytes) -> AuditEntry:
     raw = decode_object(value)
     return AuditEntry(
-        raw["principal"],
-        raw["action"],
-        raw["target"],
-        raw["outcome"],
-        raw["request_id"],
-        raw["time"],
-        raw["details"],
+        principal=raw["principal"],
+        action=raw["action"],
+        target=raw["target"],
+        outcome=raw["outcome"],
+        request_id=raw["request_id"],
+        time=raw["time"],
+        details=raw["details"],
+        # Absent from entries written before the two fields existed.
+        role=raw.get("role", ""),
+        client=raw.get("client", ""),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,11 @@ class _Record:
         )
 
 
+# An audit entry as kept: (time, append order, the entry, its details encoded); the tuple
+# sorts by time then append order, which is the order `list_audit` returns.
+_AuditRow = tuple[str, int, AuditEntry, bytes]
+
+
 @dataclass(frozen=True, slots=True)
 class _StoredEvent:
     # Data is kept encoded so every reader decodes its own copy, as from a real backend.
@@ -62,9 +68,9 @@ class _StoredEvent:
 
 
 class MemoryStore:
-    """Implements `Store`. A write checks and commits while holding the condition's lock and
-    without awaiting in between, so it is atomic on the event loop; the same condition wakes
-    the watchers after each commit."""
+    """Implements `Store`. A write checks and commits (its audit entry too) while holding the
+    condition's lock and without awaiting in between, so it is atomic on the event loop; the
+    same condition wakes the watchers after each commit."""
 
     def __init__(self) -> None:
         self._records: dict[str, _Record] = {}
@@ -72,7 +78,7 @@ class MemoryStore:
         self._configs: dict[str | None, bytes] = {}
         # self._events[i] has revision i + 1: history is never compacted.
         self._events: list[_StoredEvent] = []
-        self._audit: list[tuple[str, int, AuditEntry, bytes]] = []
+        self._audit: list[_AuditRow] = []
         self._changed = asyncio.Condition()
         self._state = "new"
 
@@ -134,10 +140,16 @@ class MemoryStore:
         )
 
     async def create_version(
-        self, version: NewVersion, *, expected_mod_revision: int, event_data: dict[str, Any]
+        self,
+        version: NewVersion,
+        *,
+        expected_mod_revision: int,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> StoredVersion:
         self._check_open()
         data = encode_object(event_data, "event_data")
+        pending = _pending_audit(audit)
         # Check and commit under the lock: acquiring it may yield to another writer.
         async with self._changed:
             record = self._records.get(version.schema_id)
@@ -149,7 +161,10 @@ class MemoryStore:
                     f"{version.schema_id} changed: expected mod_revision "
                     f"{expected_mod_revision}, found {current}"
                 )
-            return self._commit_version(version, data, timestamps.now())
+            now = timestamps.now()
+            stored = self._commit_version(version, data, now)
+            self._add_audit(pending, now)
+            return stored
 
     def _commit_version(self, version: NewVersion, data: bytes, now: str) -> StoredVersion:
         revision = self._append(
@@ -177,9 +192,17 @@ class MemoryStore:
         self._changed.notify_all()
         return len(self._events)
 
-    async def delete(self, schema_id: str, *, permanent: bool, event_data: dict[str, Any]) -> int:
+    async def delete(
+        self,
+        schema_id: str,
+        *,
+        permanent: bool,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
+    ) -> int:
         self._check_open()
         data = encode_object(event_data, "event_data")
+        pending = _pending_audit(audit)
         async with self._changed:
             record = self._records.get(schema_id)
             if record is None or (record.deleted and not permanent):
@@ -187,7 +210,10 @@ class MemoryStore:
                 raise NotFound(f"schema {schema_id} {state}")
             if permanent and not record.deleted:
                 raise Conflict(f"schema {schema_id} must be soft-deleted before a permanent delete")
-            return self._commit_delete(schema_id, permanent, data, timestamps.now())
+            now = timestamps.now()
+            revision = self._commit_delete(schema_id, permanent, data, now)
+            self._add_audit(pending, now)
+            return revision
 
     def _commit_delete(self, schema_id: str, permanent: bool, data: bytes, now: str) -> int:
         event = {**decode_object(data), "id": schema_id, "permanent": permanent}
@@ -219,13 +245,22 @@ class MemoryStore:
         )
 
     async def put_config(
-        self, schema_id: str | None, config: dict[str, Any], *, event_data: dict[str, Any]
+        self,
+        schema_id: str | None,
+        config: dict[str, Any],
+        *,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> int:
         self._check_open()
         encoded = encode_object(config, "config")
         data = encode_object(event_data, "event_data")
+        pending = _pending_audit(audit)
         async with self._changed:
-            return self._commit_config(schema_id, encoded, data, timestamps.now())
+            now = timestamps.now()
+            revision = self._commit_config(schema_id, encoded, data, now)
+            self._add_audit(pending, now)
+            return revision
 
     def _commit_config(self, schema_id: str | None, config: bytes, data: bytes, now: str) -> int:
         if schema_id == "":
@@ -245,8 +280,13 @@ class MemoryStore:
     async def append_audit(self, entry: AuditEntry) -> None:
         self._check_open()
         time = timestamps.normalize(entry.time)
-        details = encode_object(entry.details, "audit details")
-        self._audit.append((time, len(self._audit), entry, details))
+        self._add_audit(_pending_audit(entry), time)
+
+    def _add_audit(self, pending: tuple[AuditEntry, bytes] | None, time: str) -> None:
+        # Writes call this in the step that commits their change, so no reader sees one alone.
+        if pending is not None:
+            entry, details = pending
+            self._audit.append((time, len(self._audit), entry, details))
 
     async def list_audit(self, since: str | None = None, limit: int = 100) -> list[AuditEntry]:
         self._check_open()
@@ -257,17 +297,9 @@ class MemoryStore:
         return [self._audit_entry(row) for row in rows]
 
     @staticmethod
-    def _audit_entry(row: tuple[str, int, AuditEntry, bytes]) -> AuditEntry:
+    def _audit_entry(row: _AuditRow) -> AuditEntry:
         time, _, entry, details = row
-        return AuditEntry(
-            entry.principal,
-            entry.action,
-            entry.target,
-            entry.outcome,
-            entry.request_id,
-            time,
-            decode_object(details),
-        )
+        return dataclasses.replace(entry, time=time, details=decode_object(details))
 
     async def watch(self, since: int) -> AsyncIterator[Event]:
         self._check_open()
@@ -313,5 +345,10 @@ class MemoryStore:
                         config = encode_object(step.config, "config")
                         self._commit_config(step.schema_id, config, imported, timestamps.now())
             for entry in plan.audit:
-                details = encode_object(entry.details, "audit details")
-                self._audit.append((entry.time, len(self._audit), entry, details))
+                self._add_audit(_pending_audit(entry), entry.time)
+
+
+def _pending_audit(entry: AuditEntry | None) -> tuple[AuditEntry, bytes] | None:
+    """`entry` with its details encoded, so that they are checked (`ValueError` unless JSON)
+    before anything commits and kept as a copy the caller cannot mutate."""
+    return (entry, encode_object(entry.details, "audit details")) if entry is not None else None

@@ -2,8 +2,9 @@
 
 One file, one node. WAL journal with `synchronous=FULL`, so a commit is fsynced before a write
 returns; writes take the write lock up front (`BEGIN IMMEDIATE`), so revisions commit in order
-even with several processes on the same file. Every event is kept forever: `watch` can always
-replay from 0. Watches wake at once on this store's own commits and poll the events table every
+even with several processes on the same file, and insert their audit entry in the same
+transaction as their change. Every event is kept forever: `watch` can always replay from 0.
+Watches wake at once on this store's own commits and poll the events table every
 `poll_interval` seconds for commits made by other processes.
 """
 
@@ -45,6 +46,12 @@ _WATCH_BATCH = 256
 def _detached(data: dict[str, Any], what: str) -> dict[str, Any]:
     # Validates in the caller's task and hands the thread a copy the caller cannot mutate.
     return decode_object(encode_object(data, what))
+
+
+def _detached_audit(entry: AuditEntry | None) -> AuditEntry | None:
+    if entry is None:
+        return None
+    return dataclasses.replace(entry, details=_detached(entry.details, "audit details"))
 
 
 class SqliteStore:
@@ -239,25 +246,46 @@ class SqliteStore:
     # -- writes ----------------------------------------------------------------------------
 
     async def create_version(
-        self, version: NewVersion, *, expected_mod_revision: int, event_data: dict[str, Any]
+        self,
+        version: NewVersion,
+        *,
+        expected_mod_revision: int,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> StoredVersion:
         body = functools.partial(
             queries.create_version,
             new=version,
             expected=expected_mod_revision,
             data=_detached(event_data, "event_data"),
+            audit=_detached_audit(audit),
         )
         return await self._write(body)
 
-    async def delete(self, schema_id: str, *, permanent: bool, event_data: dict[str, Any]) -> int:
-        data = _detached(event_data, "event_data")
+    async def delete(
+        self,
+        schema_id: str,
+        *,
+        permanent: bool,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
+    ) -> int:
         body = functools.partial(
-            queries.delete, schema_id=schema_id, permanent=permanent, data=data
+            queries.delete,
+            schema_id=schema_id,
+            permanent=permanent,
+            data=_detached(event_data, "event_data"),
+            audit=_detached_audit(audit),
         )
         return await self._write(body)
 
     async def put_config(
-        self, schema_id: str | None, config: dict[str, Any], *, event_data: dict[str, Any]
+        self,
+        schema_id: str | None,
+        config: dict[str, Any],
+        *,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> int:
         if schema_id == "":
             raise ValueError("schema_id must be None (global) or a non-empty id")
@@ -266,6 +294,7 @@ class SqliteStore:
             schema_id=schema_id,
             config=encode_object(config, "config"),
             data=_detached(event_data, "event_data"),
+            audit=_detached_audit(audit),
         )
         return await self._write(body)
 

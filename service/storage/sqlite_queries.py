@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ T = TypeVar("T")
 _RECORD_COLUMNS = """s.schema_id, s.deleted, s.mod_revision, s.updated_at,
     v.version, v.document, v.fingerprint, v.created_at, v.revision"""
 _RECORD_ORDER = "ORDER BY s.schema_id, v.major, v.minor, v.patch"
-_AUDIT_COLUMNS = "principal, action, target, outcome, request_id, time, details"
+_AUDIT_COLUMNS = "principal, action, target, outcome, request_id, time, details, role, client"
 
 
 def read(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
@@ -140,7 +141,11 @@ def append_event(conn: sqlite3.Connection, type: str, subject: str, data: dict[s
 
 
 def create_version(
-    conn: sqlite3.Connection, new: NewVersion, expected: int, data: dict[str, Any]
+    conn: sqlite3.Connection,
+    new: NewVersion,
+    expected: int,
+    data: dict[str, Any],
+    audit: AuditEntry | None = None,
 ) -> StoredVersion:
     exists = conn.execute(
         "SELECT 1 FROM versions WHERE schema_id = ? AND version = ?",
@@ -156,7 +161,10 @@ def create_version(
         raise Conflict(
             f"{new.schema_id} changed: expected mod_revision {expected}, found {current}"
         )
-    return _commit_version(conn, new, data, timestamps.now())
+    now = timestamps.now()
+    stored = _commit_version(conn, new, data, now)
+    _audit_change(conn, audit, now)
+    return stored
 
 
 def _commit_version(
@@ -180,13 +188,22 @@ def _commit_version(
     return StoredVersion(new.schema_id, new.version, new.document, new.fingerprint, now, rev)
 
 
-def delete(conn: sqlite3.Connection, schema_id: str, permanent: bool, data: dict[str, Any]) -> int:
+def delete(
+    conn: sqlite3.Connection,
+    schema_id: str,
+    permanent: bool,
+    data: dict[str, Any],
+    audit: AuditEntry | None = None,
+) -> int:
     row = conn.execute("SELECT deleted FROM schemas WHERE schema_id = ?", (schema_id,)).fetchone()
     if row is None or (row[0] and not permanent):
         raise NotFound(f"schema {schema_id} {'is already soft-deleted' if row else 'not found'}")
     if permanent and not row[0]:
         raise Conflict(f"schema {schema_id} must be soft-deleted before a permanent delete")
-    return _commit_delete(conn, schema_id, permanent, data, timestamps.now())
+    now = timestamps.now()
+    rev = _commit_delete(conn, schema_id, permanent, data, now)
+    _audit_change(conn, audit, now)
+    return rev
 
 
 def _commit_delete(
@@ -211,7 +228,11 @@ def get_config(conn: sqlite3.Connection, schema_id: str | None) -> dict[str, Any
 
 
 def put_config(
-    conn: sqlite3.Connection, schema_id: str | None, config: bytes, data: dict[str, Any]
+    conn: sqlite3.Connection,
+    schema_id: str | None,
+    config: bytes,
+    data: dict[str, Any],
+    audit: AuditEntry | None = None,
 ) -> int:
     conn.execute(
         "INSERT INTO configs (scope, config) VALUES (?, ?)"
@@ -219,12 +240,22 @@ def put_config(
         (schema_id or "", config.decode()),
     )
     event = {**data, "id": schema_id, "config": decode_object(config)}
-    return _append_event(conn, CONFIG_UPDATED, schema_id or "", timestamps.now(), event)
+    now = timestamps.now()
+    rev = _append_event(conn, CONFIG_UPDATED, schema_id or "", now, event)
+    _audit_change(conn, audit, now)
+    return rev
+
+
+def _audit_change(conn: sqlite3.Connection, audit: AuditEntry | None, now: str) -> None:
+    # In the change's transaction and timed as its commit: the entry cannot outlive a rollback.
+    if audit is not None:
+        stamped = dataclasses.replace(audit, time=now)
+        append_audit(conn, stamped, encode_object(audit.details, "audit details"))
 
 
 def append_audit(conn: sqlite3.Connection, entry: AuditEntry, details: bytes) -> None:
     conn.execute(
-        f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             entry.principal,
             entry.action,
@@ -233,6 +264,8 @@ def append_audit(conn: sqlite3.Connection, entry: AuditEntry, details: bytes) ->
             entry.request_id,
             entry.time,
             details.decode(),
+            entry.role,
+            entry.client,
         ),
     )
 
@@ -243,7 +276,17 @@ def list_audit(conn: sqlite3.Connection, since: str, limit: int | None) -> list[
         (since, -1 if limit is None else limit),
     )
     return [
-        AuditEntry(row[0], row[1], row[2], row[3], row[4], row[5], decode_object(row[6]))
+        AuditEntry(
+            principal=row[0],
+            action=row[1],
+            target=row[2],
+            outcome=row[3],
+            request_id=row[4],
+            time=row[5],
+            details=decode_object(row[6]),
+            role=row[7],
+            client=row[8],
+        )
         for row in rows
     ]
 

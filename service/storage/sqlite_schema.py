@@ -58,6 +58,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX audit_by_time ON audit (time, seq)",
     ),
+    (
+        # Who acted in which role, from where. '' for entries written before: the role and
+        # address were not recorded then, and inventing them would falsify the log.
+        "ALTER TABLE audit ADD COLUMN role TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audit ADD COLUMN client TEXT NOT NULL DEFAULT ''",
+    ),
 )
 
 

@@ -17,6 +17,7 @@ from pytest_aiohttp import AiohttpClient
 from service.api.state import STORE
 from service.app import create_app
 from service.settings import Settings
+from tests.auth import bearer, secured
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -44,12 +45,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(backend: str, tmp_path: Path) -> Settings:
-    return Settings(store_url=store_url(backend, tmp_path))
+    return secured(store_url=store_url(backend, tmp_path))
 
 
 @pytest_asyncio.fixture
 async def client(aiohttp_client: AiohttpClient, settings: Settings) -> AsyncIterator[Client]:
-    yield await aiohttp_client(create_app(settings))
+    # An admin by default: these suites test the registry; tests/api/test_security.py tests who
+    # may do what.
+    yield await aiohttp_client(create_app(settings), headers=bearer("admin"))
 
 
 async def publish(

@@ -10,13 +10,15 @@ import pytest_asyncio
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
-from service.api.endpoint import endpoint
+from service.api.endpoint import Rule, endpoint
 from service.app import create_app
 from service.metrics import RequestStats
-from service.settings import Settings
+from service.security.guard import Guard, GuardConfig
+from service.security.roles import Access
 from service.storage import MemoryStore
-from service.storage.contract import NewVersion, StoredVersion, StoreUnavailable
+from service.storage.contract import AuditEntry, NewVersion, StoredVersion, StoreUnavailable
 from tests.api.conftest import Client, publish, tick
+from tests.auth import UNLIMITED, bearer, secured
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,12 +29,17 @@ class FlakyStore(MemoryStore):
     fail_with: BaseException | None = None
 
     async def create_version(
-        self, version: NewVersion, *, expected_mod_revision: int, event_data: dict[str, Any]
+        self,
+        version: NewVersion,
+        *,
+        expected_mod_revision: int,
+        event_data: dict[str, Any],
+        audit: AuditEntry | None = None,
     ) -> StoredVersion:
         if self.fail_with is not None:
             raise self.fail_with
         return await super().create_version(
-            version, expected_mod_revision=expected_mod_revision, event_data=event_data
+            version, expected_mod_revision=expected_mod_revision, event_data=event_data, audit=audit
         )
 
 
@@ -46,7 +53,9 @@ async def flaky() -> AsyncIterator[FlakyStore]:
 
 @pytest_asyncio.fixture
 async def flaky_client(aiohttp_client: AiohttpClient, flaky: FlakyStore) -> Client:
-    return await aiohttp_client(create_app(Settings(store_url="memory://"), store=flaky))
+    return await aiohttp_client(
+        create_app(secured(store_url="memory://"), store=flaky), headers=bearer()
+    )
 
 
 async def test_store_down_is_503_and_reads_still_served(
@@ -106,7 +115,10 @@ async def test_aiohttp_errors_render_as_json(
         raise raised
 
     app = web.Application()
-    app.router.add_get("/", endpoint(handler, "/", RequestStats()))
+    guard = Guard(GuardConfig(False, None, False, UNLIMITED, UNLIMITED))
+    app.router.add_get(
+        "/", endpoint(handler, "/", Rule(Access.OPEN, "test"), guard, RequestStats())
+    )
     client = await aiohttp_client(app)
     response = await client.get("/")
     assert response.status == status

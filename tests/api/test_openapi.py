@@ -6,7 +6,10 @@ import re
 
 import pytest
 
+from service.api.openapi import SPEC
+from service.api.routes import ROUTES
 from service.app import create_app
+from service.security.roles import Access
 from service.settings import Settings
 from tests.api.conftest import Client
 
@@ -40,3 +43,30 @@ async def test_spec_matches_the_routes(client: Client) -> None:
             path_params = [p for p in operation.get("parameters", []) if p["in"] == "path"]
             assert {p["name"] for p in path_params} == templated
             assert all(p["required"] for p in path_params)
+
+
+async def test_each_operation_declares_its_route_access() -> None:
+    """The spec's security and x-access say what service/api/routes.py enforces."""
+    declared = {
+        (method, path): operation["x-access"]
+        for path, operations in SPEC["paths"].items()
+        for method, operation in operations.items()
+    }
+    routes = {
+        (method.lower(), _canonical(path)): access.value for method, path, _, access, _ in ROUTES
+    }
+    assert declared == routes
+    for operations in SPEC["paths"].values():
+        for operation in operations.values():
+            access = Access(operation["x-access"])
+            if access is Access.OPEN:
+                assert operation["security"] == []
+                assert not {"401", "403", "429"} & set(operation["responses"])
+            else:
+                assert {"401", "403", "429"} <= set(operation["responses"])
+                assert ({} in operation["security"]) is not access.writes
+
+
+def _canonical(path: str) -> str:
+    """A route path with its regex parts dropped, as aiohttp's `canonical` has it."""
+    return re.sub(r"{(\w+):[^}]*}", r"{\1}", path)

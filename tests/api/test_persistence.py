@@ -8,19 +8,19 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
-from service.settings import Settings
 from tests.api.conftest import SCHEMAS, publish_all, tick
+from tests.auth import bearer, secured
 
 pytestmark = pytest.mark.asyncio
 
 
 async def test_restart_keeps_everything(tmp_path: Path) -> None:
-    settings = Settings(store_url=f"sqlite:///{tmp_path / 'registry.db'}")
-    async with TestClient(TestServer(create_app(settings))) as first:
+    settings = secured(store_url=f"sqlite:///{tmp_path / 'registry.db'}")
+    async with TestClient(TestServer(create_app(settings)), headers=bearer()) as first:
         await publish_all(first, "1.0.0", "1.1.0", "2.0.0", "1.2.0")
         await first.put("/config/ticks_v1", json={"mode": "FULL"})
         etag = (await first.get("/schema/ticks_v1/1.1.0")).headers["ETag"]
-    async with TestClient(TestServer(create_app(settings))) as second:
+    async with TestClient(TestServer(create_app(settings)), headers=bearer()) as second:
         versions = await (await second.get("/schema/ticks_v1/versions")).json()
         assert versions["versions"] == ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]
         latest = await (await second.get("/schema/ticks_v1")).json()
@@ -41,11 +41,11 @@ async def test_restart_keeps_everything(tmp_path: Path) -> None:
 
 
 async def test_seed_only_into_an_empty_store(tmp_path: Path) -> None:
-    settings = Settings(store_url=f"sqlite:///{tmp_path / 'registry.db'}", seed_dir=SCHEMAS)
-    async with TestClient(TestServer(create_app(settings))) as first:
+    settings = secured(store_url=f"sqlite:///{tmp_path / 'registry.db'}", seed_dir=SCHEMAS)
+    async with TestClient(TestServer(create_app(settings)), headers=bearer()) as first:
         versions = await (await first.get("/schema/ticks_v1/versions")).json()
         assert versions["versions"] == ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]
         revision = (await (await first.get("/health")).json())["index"]["revision"]
-    async with TestClient(TestServer(create_app(settings))) as second:
+    async with TestClient(TestServer(create_app(settings)), headers=bearer()) as second:
         health = await (await second.get("/health")).json()
         assert health["index"]["revision"] == revision

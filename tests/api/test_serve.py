@@ -1,20 +1,27 @@
-"""`make run` smoke: the real CLI serves seeded schemas on a loopback port, stopped by PID."""
+"""`make run` smoke: the real CLI serves seeded schemas on a loopback port, stopped by PID; the
+`token` command mints what that server accepts; `--dev` is loud."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.auth import SECRET
+
 ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "service"]
 
 
 def _free_port() -> int:
@@ -24,9 +31,17 @@ def _free_port() -> int:
         return port
 
 
-def _get(url: str) -> tuple[int, Any]:
+def _request(
+    url: str, method: str = "GET", body: Any = None, token: str | None = None
+) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -36,7 +51,7 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], deadline: float) ->
     while time.monotonic() < deadline:
         assert process.poll() is None, "the server exited before it was ready"
         try:
-            if _get(f"{base}/health/ready")[0] == 200:
+            if _request(f"{base}/health/ready")[0] == 200:
                 return
         except (urllib.error.URLError, ConnectionError):
             pass
@@ -44,54 +59,163 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], deadline: float) ->
     raise AssertionError("the server did not become ready in time")
 
 
+def _env(**extra: str) -> dict[str, str]:
+    """The environment `make run` gives the server: a JWT secret (.dev-jwt-secret there)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMA_REGISTRY_")}
+    return {**env, "SCHEMA_REGISTRY_JWT_SECRET": SECRET, **extra}
+
+
 def _serve_command(tmp_path: Path, port: int) -> list[str]:
     """`make run`'s command on a fresh SQLite file and a free port."""
     return [
-        sys.executable, "-m", "service", "serve",
+        *CLI, "serve",
         "--store", f"sqlite:///{tmp_path / 'r.db'}",
         "--host", "127.0.0.1", "--port", str(port),
         "--seed", "schemas/",
     ]  # fmt: skip
 
 
+@contextlib.contextmanager
+def _serving(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The base URL of a ready server; stopped by PID after, and its exit status checked."""
+    port = _free_port()
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*_serve_command(tmp_path, port), *extra],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env or _env(),
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_ready(base, process, time.monotonic() + 30)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                returncode = process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise
+    assert returncode == 0, log_path.read_text()
+
+
+def _mint(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "token", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env or _env(),
+        check=False,
+    )
+
+
 @pytest.mark.parametrize("access_log", [False, True])
 def test_serve_seeds_and_answers(tmp_path: Path, access_log: bool) -> None:
-    port = _free_port()
-    command = _serve_command(tmp_path, port) + (["--access-log"] if access_log else [])
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, process, time.monotonic() + 30)
-        status, body = _get(f"{base}/schema/ticks_v1")
+    with _serving(tmp_path, *(["--access-log"] if access_log else [])) as base:
+        status, body = _request(f"{base}/schema/ticks_v1")
         assert status == 200
         assert body["version"] == "2.0.0"
-        assert _get(f"{base}/schema/nope")[0] == 404
-    finally:
-        process.terminate()
-        try:
-            returncode = process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            log.close()
+        assert _request(f"{base}/schema/nope")[0] == 404
     output = (tmp_path / "server.log").read_text()
-    assert returncode == 0, output
     # One access line per request only when asked for: it costs half the cached-read throughput.
     assert ('"GET /schema/nope HTTP/1.1" 404' in output) is access_log, output
+    assert "authentication: jwt (HS256)" in output
+
+
+def test_a_minted_token_publishes_and_anonymous_writes_are_refused(tmp_path: Path) -> None:
+    document = json.loads((ROOT / "schemas/ticks_v1/2.0.0.json").read_text())
+    document["version"] = "2.1.0"
+    with _serving(tmp_path) as base:
+        status, body = _request(f"{base}/schema/ticks_v1", "POST", document)
+        assert (status, body["error"]) == (401, "unauthenticated")
+        minted = _mint("--role", "ci-bot", "--sub", "ci", "--ttl", "15m")
+        assert minted.returncode == 0, minted.stderr
+        token = minted.stdout.strip()
+        status, body = _request(f"{base}/schema/ticks_v1", "POST", document, token)
+        assert status == 201, body
+        # ci-bot publishes but may not delete.
+        status, body = _request(f"{base}/schema/ticks_v1", "DELETE", token=token)
+        assert (status, body["error"]) == (403, "forbidden")
+        admin = _mint("--role", "admin", "--sub", "ops").stdout.strip()
+        status, body = _request(f"{base}/audit", token=admin)
+        assert status == 200
+        outcomes = [(e["principal"], e["action"], e["outcome"]) for e in body["entries"]]
+        assert ("anonymous", "schema.publish", "denied") in outcomes
+        assert ("ci", "schema.publish", "ok") in outcomes
+        assert ("ci", "schema.delete", "denied") in outcomes
+
+
+@pytest.mark.parametrize(
+    ("args", "env_extra", "message"),
+    [
+        (["--role", "root", "--sub", "x"], {}, "invalid choice"),
+        (["--role", "admin", "--sub", "x", "--ttl", "forever"], {}, "duration"),
+        (["--role", "admin", "--sub", "x", "--ttl", "0h"], {}, "duration"),
+        (["--role", "admin", "--sub", "x"], {"SCHEMA_REGISTRY_JWT_SECRET": "short"}, "32 bytes"),
+        (["--role", "admin", "--sub", ""], {}, "subject"),
+        (["--role", "admin", "--sub", "x", "--jwt-private-key", "/nonexistent"], {}, ""),
+    ],
+)
+def test_token_refuses_bad_input(args: list[str], env_extra: dict[str, str], message: str) -> None:
+    minted = _mint(*args, env=_env(**env_extra))
+    assert minted.returncode == 2, minted.stdout
+    assert message in minted.stderr
+    assert minted.stdout == ""
+
+
+def test_token_without_any_key_is_a_usage_error() -> None:
+    env = {k: v for k, v in _env().items() if k != "SCHEMA_REGISTRY_JWT_SECRET"}
+    minted = _mint("--role", "admin", "--sub", "x", env=env)
+    assert minted.returncode == 2
+    assert "needs a JWT secret or a JWT private key" in minted.stderr
+
+
+def test_dev_mode_is_loud_and_open(tmp_path: Path) -> None:
+    document = json.loads((ROOT / "schemas/ticks_v1/2.0.0.json").read_text())
+    document["version"] = "2.1.0"
+    with _serving(tmp_path, "--dev", env=_env(SCHEMA_REGISTRY_JWT_SECRET="")) as base:
+        status, health = _request(f"{base}/health")
+        assert status == 200
+        assert "DEV MODE" in health["warning"]
+        assert health["auth"].startswith("off")
+        assert _request(f"{base}/schema/ticks_v1", "POST", document)[0] == 201
+    assert "DEV MODE (--dev): authentication is OFF" in (tmp_path / "server.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "env_extra", "message"),
+    [
+        ([], {"SCHEMA_REGISTRY_JWT_SECRET": "too-short"}, "at least 32 bytes"),
+        (["--jwt-public-key", "/nonexistent.pem"], {"SCHEMA_REGISTRY_JWT_SECRET": ""}, "cannot"),
+        (["--jwt-public-key", "README.md"], {"SCHEMA_REGISTRY_JWT_SECRET": ""}, "not a PEM"),
+        (["--jwt-public-key", "README.md"], {}, "not both"),
+        (["--tls-cert", "README.md"], {}, "--tls-key"),
+        (["--tls-cert", "README.md", "--tls-key", "README.md"], {}, "TLS certificate"),
+        (["--read-rate", "-1"], {}, "rate"),
+        ([], {"SCHEMA_REGISTRY_REQUIRE_AUTH_FOR_READS": "maybe"}, "true or false"),
+        ([], {"SCHEMA_REGISTRY_WRITE_RATE": "fast"}, "must be a number"),
+    ],
+)
+def test_bad_security_settings_stop_before_serving(
+    tmp_path: Path, extra: list[str], env_extra: dict[str, str], message: str
+) -> None:
+    command = [*_serve_command(tmp_path, _free_port()), *extra]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=30, env=_env(**env_extra)
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
 
 
 def test_watch_prints_the_seeded_events_as_json_lines(tmp_path: Path) -> None:
-    port = _free_port()
-    command = _serve_command(tmp_path, port)
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, process, time.monotonic() + 30)
-        watch = [sys.executable, "-m", "service", "watch", "ticks_v1", "--since", "0"]
+    with _serving(tmp_path) as base:
+        watch = [*CLI, "watch", "ticks_v1", "--since", "0"]
         done = subprocess.run(
             [*watch, "--count", "4", "--url", base],
             cwd=ROOT,
@@ -109,7 +233,3 @@ def test_watch_prints_the_seeded_events_as_json_lines(tmp_path: Path) -> None:
         )
         assert refused.returncode == 2
         assert b"must start with" in refused.stderr
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()

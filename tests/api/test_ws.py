@@ -12,8 +12,8 @@ from aiohttp import WSMsgType
 from pytest_aiohttp import AiohttpClient
 
 from service.app import create_app
-from service.settings import Settings
 from tests.api.conftest import Client, publish, tick
+from tests.auth import bearer, secured, token
 
 pytestmark = pytest.mark.asyncio
 
@@ -41,8 +41,8 @@ def version_doc(minor: int) -> dict[str, Any]:
 
 @pytest_asyncio.fixture
 async def small_hub(aiohttp_client: AiohttpClient) -> AsyncIterator[Client]:
-    settings = Settings(store_url="memory://", ws_queue_size=8, ws_replay_size=20)
-    yield await aiohttp_client(create_app(settings))
+    settings = secured(store_url="memory://", ws_queue_size=8, ws_replay_size=20)
+    yield await aiohttp_client(create_app(settings), headers=bearer())
 
 
 async def test_one_id_gets_its_events_in_order_with_envelopes(client: Client) -> None:
@@ -148,10 +148,19 @@ async def test_a_huge_frame_closes_the_connection_cleanly(client: Client) -> Non
     assert (await client.get("/health/live")).status == 200
 
 
-async def test_auth_is_acknowledged(client: Client) -> None:
+async def test_auth_is_checked_and_acknowledged(client: Client) -> None:
     async with client.ws_connect("/ws") as ws:
+        await ws.send_json({"op": "auth", "token": token("reader", "quant-7")})
+        assert await frame(ws) == {
+            "type": "authenticated",
+            "principal": "quant-7",
+            "role": "reader",
+        }
         await ws.send_json({"op": "auth", "token": "anything"})
-        assert (await frame(ws))["type"] == "authenticated"
+        refused = await frame(ws)
+        assert (refused["type"], refused["code"]) == ("error", "invalid_token")
+        # A refused token leaves the connection as it was: it still subscribes.
+        await subscribe(ws, ["ticks_v1"])
 
 
 async def test_unsubscribe_stops_delivery(client: Client) -> None:

@@ -16,8 +16,8 @@ from pytest_aiohttp import AiohttpClient
 
 from service.api.state import HUB, STORE
 from service.app import create_app
-from service.settings import Settings
 from tests.api.conftest import Client
+from tests.auth import bearer, secured
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,7 +27,8 @@ BIG = 64 * 1024
 
 @pytest_asyncio.fixture
 async def small_queues(aiohttp_client: AiohttpClient) -> AsyncIterator[Client]:
-    yield await aiohttp_client(create_app(Settings(store_url="memory://", ws_queue_size=QUEUE)))
+    app = create_app(secured(store_url="memory://", ws_queue_size=QUEUE))
+    yield await aiohttp_client(app, headers=bearer())
 
 
 def _masked_text(payload: bytes) -> bytes:

@@ -40,11 +40,22 @@ async def publish(
 
 
 def audit_entry(time: str, action: str = "publish", **details: Any) -> AuditEntry:
-    return AuditEntry("ci-bot", action, "ticks_v1", "ok", f"req-{action}-{time}", time, details)
+    return AuditEntry(
+        principal="deploy-pipeline",
+        action=action,
+        target="ticks_v1",
+        outcome="ok",
+        request_id=f"req-{action}-{time}",
+        time=time,
+        details=details,
+        role="ci-bot",
+        client="192.0.2.7",
+    )
 
 
 async def populate(store: Store) -> None:
-    """A bit of everything: versions, deletes of both kinds, configs, an event, audit."""
+    """A bit of everything: versions, deletes of both kinds, configs, an event, audit entries
+    committed with changes and appended on their own."""
     await publish(store, "ticks_v1", "1.0.0")
     await publish(store, "bars_v1", "1.0.0")
     await publish(store, "ticks_v1", "1.1.0")
@@ -53,9 +64,12 @@ async def populate(store: Store) -> None:
     await store.delete("gone", permanent=False, event_data={})
     await store.delete("gone", permanent=True, event_data={})
     await publish(store, "old", "1.0.0")
-    await store.delete("old", permanent=False, event_data={})
+    # These two entries commit with their change, at its time rather than the one given here.
+    deleted = audit_entry("2026-01-03T00:00:00Z", "delete", permanent=False)
+    await store.delete("old", permanent=False, event_data={}, audit=deleted)
     await store.put_config(None, {"mode": "BACKWARD"}, event_data={})
-    await store.put_config("ticks_v1", {"mode": "FULL"}, event_data={})
+    configured = audit_entry("2026-01-03T00:00:00Z", "config", mode="FULL")
+    await store.put_config("ticks_v1", {"mode": "FULL"}, event_data={}, audit=configured)
     await store.append_event("validation.failure.reported", "ticks_v1", {"invalid": 1})
     await store.append_audit(audit_entry("2026-01-01T00:00:00Z", "publish", version="1.0.0"))
     await store.append_audit(audit_entry("2026-01-02T00:00:00Z", "delete"))

@@ -69,7 +69,11 @@ async def test_audit_lists_oldest_first_with_since_and_limit(store: Store) -> No
     listed = await store.list_audit()
     assert [e.action for e in listed] == ["action-1", "action-2", "action-0"]
     assert listed[0].details == {"n": 1}
-    assert listed[0].principal == "ci-bot"
+    assert (listed[0].principal, listed[0].role, listed[0].client) == (
+        "deploy-pipeline",
+        "ci-bot",
+        "192.0.2.7",
+    )
     since = await store.list_audit(since="2026-01-01T00:00:02Z")
     assert [e.action for e in since] == ["action-2", "action-0"]
     assert [e.action for e in await store.list_audit(limit=1)] == ["action-1"]

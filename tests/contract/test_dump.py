@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from service.storage.contract import (
     Conflict,
     SchemaRecord,
 )
+from service.storage.dump import FORMAT_VERSION
 from tests.contract.conftest import StoreFactory
 from tests.contract.samples import populate, publish, take
 
@@ -47,6 +49,46 @@ async def test_import_restores_the_content(make_store: StoreFactory) -> None:
     assert dict(after.configs) == dict(before.configs)
     assert await target.list_audit() == await source.list_audit()
     assert [r.schema_id for r in await target.list_ids()] == ["bars_v1", "ticks_v1"]
+
+
+async def test_audit_entries_keep_role_and_client_through_a_dump(
+    make_store: StoreFactory,
+) -> None:
+    source = await make_store()
+    await populate(source)
+    dump = await source.export()
+    assert dump["format_version"] == FORMAT_VERSION == 2
+    assert len(dump["audit"]) == 4
+    assert {(e["role"], e["client"]) for e in dump["audit"]} == {("ci-bot", "192.0.2.7")}
+    target = await make_store()
+    await target.import_(orjson.loads(orjson.dumps(dump)))
+    listed = await target.list_audit()
+    assert [(e.action, e.role, e.client) for e in listed] == [
+        (e.action, e.role, e.client) for e in await source.list_audit()
+    ]
+
+
+def _format_1(dump: dict[str, Any]) -> dict[str, Any]:
+    """`dump` as the first release wrote it: audit entries without role and client."""
+    old = copy.deepcopy(dump)
+    old["format_version"] = 1
+    for entry in old["audit"]:
+        del entry["role"], entry["client"]
+    return old
+
+
+async def test_a_format_1_dump_still_imports(make_store: StoreFactory) -> None:
+    source = await make_store()
+    await populate(source)
+    target = await make_store()
+    await target.import_(_format_1(await source.export()))
+    assert [_content(r) for r in (await target.snapshot()).records] == [
+        _content(r) for r in (await source.snapshot()).records
+    ]
+    expected = [dataclasses.replace(e, role="", client="") for e in await source.list_audit()]
+    assert await target.list_audit() == expected
+    # Re-exported, it is a current dump.
+    assert (await target.export())["format_version"] == FORMAT_VERSION
 
 
 async def test_import_replays_the_content_as_ordinary_events(make_store: StoreFactory) -> None:
@@ -127,7 +169,8 @@ _DELETE = object()
 
 MALFORMED = {
     "wrong format": (("format",), "other"),
-    "newer format": (("format_version",), 2),
+    "newer format": (("format_version",), 3),
+    "older format": (("format_version",), 0),
     "no schemas": (("schemas",), _DELETE),
     "schemas not a list": (("schemas",), {"ticks_v1": {}}),
     "no id": (("schemas", 0, "id"), _DELETE),
@@ -143,6 +186,8 @@ MALFORMED = {
     "no per-id configs": (("configs", "schemas"), _DELETE),
     "audit entry without principal": (("audit", 0, "principal"), _DELETE),
     "audit details not an object": (("audit", 0, "details"), "x"),
+    "audit entry without role": (("audit", 0, "role"), _DELETE),
+    "audit client not text": (("audit", 1, "client"), 7),
 }
 
 

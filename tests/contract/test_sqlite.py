@@ -7,18 +7,21 @@ import contextlib
 import sqlite3
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from service.storage import SqliteStore
 from service.storage.contract import (
+    AuditEntry,
     Conflict,
     HistoryCompacted,
     StoredVersion,
     StoreUnavailable,
 )
-from tests.contract.samples import TIMEOUT, new_version, populate, publish, take
+from service.storage.sqlite_schema import MIGRATIONS
+from tests.contract.samples import TIMEOUT, audit_entry, new_version, populate, publish, take
 
 pytestmark = pytest.mark.asyncio
 
@@ -55,6 +58,11 @@ def _pragma(path: Path, statement: str) -> object:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         row = conn.execute(f"PRAGMA {statement}").fetchone()
         return row[0] if row else None
+
+
+def _scalar(path: Path, query: str) -> object:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute(query).fetchone()[0]
 
 
 def _execute(path: Path, statement: str) -> None:
@@ -107,7 +115,7 @@ async def test_the_file_is_in_wal_mode(tmp_path: Path) -> None:
     await store.start()
     await store.close()
     assert await asyncio.to_thread(_pragma, path, "journal_mode") == "wal"
-    assert await asyncio.to_thread(_pragma, path, "user_version") == 1
+    assert await asyncio.to_thread(_pragma, path, "user_version") == len(MIGRATIONS)
 
 
 async def test_close_leaves_no_thread_behind(tmp_path: Path) -> None:
@@ -248,5 +256,86 @@ async def test_a_write_by_another_process_reaches_the_watch(tmp_path: Path) -> N
         record = await store.get("from_other_process")
         assert record is not None
         assert record.latest.document == b'{"type":"object"}'
+    finally:
+        await store.close()
+
+
+def _layout_1_file(path: Path) -> None:
+    """A file as the first release left it, with one audit entry."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO audit (time, principal, action, target, outcome, request_id, details)"
+            " VALUES ('2026-01-01T00:00:00.000000Z', 'ops', 'delete', 'old_v1', 'ok', 'req-1',"
+            " '{\"permanent\":true}')"
+        )
+
+
+async def test_a_layout_1_file_migrates_and_keeps_its_audit_log(tmp_path: Path) -> None:
+    path = tmp_path / "registry.db"
+    await asyncio.to_thread(_layout_1_file, path)
+    store = _store(path)
+    await store.start()
+    try:
+        old = AuditEntry(
+            principal="ops",
+            action="delete",
+            target="old_v1",
+            outcome="ok",
+            request_id="req-1",
+            time="2026-01-01T00:00:00.000000Z",
+            details={"permanent": True},
+            role="",
+            client="",
+        )
+        assert await store.list_audit() == [old]
+        entry = audit_entry("2026-01-02T00:00:00Z", "publish")
+        await store.append_audit(entry)
+        listed = await store.list_audit()
+        assert [(e.role, e.client) for e in listed] == [("", ""), ("ci-bot", "192.0.2.7")]
+    finally:
+        await store.close()
+    assert await asyncio.to_thread(_pragma, path, "user_version") == len(MIGRATIONS)
+
+
+# Each write, given an audit entry; run on a store holding live "a" and soft-deleted "b".
+_AUDITED_WRITES: dict[str, Callable[[SqliteStore, AuditEntry], Awaitable[object]]] = {
+    "publish": lambda store, entry: store.create_version(
+        new_version("a", "1.1.0"), expected_mod_revision=1, event_data={}, audit=entry
+    ),
+    "soft delete": lambda store, entry: store.delete(
+        "a", permanent=False, event_data={}, audit=entry
+    ),
+    "permanent delete": lambda store, entry: store.delete(
+        "b", permanent=True, event_data={}, audit=entry
+    ),
+    "config": lambda store, entry: store.put_config("a", {}, event_data={}, audit=entry),
+}
+
+
+@pytest.mark.parametrize("write", sorted(_AUDITED_WRITES))
+async def test_a_write_whose_audit_insert_fails_commits_nothing(tmp_path: Path, write: str) -> None:
+    path = tmp_path / "registry.db"
+    store = _store(path)
+    await store.start()
+    try:
+        await publish(store, "a")
+        await publish(store, "b")
+        await store.delete("b", permanent=False, event_data={})
+        before = await store.snapshot()
+        # Fails the write's last statement, after its change and event are in the transaction.
+        await asyncio.to_thread(
+            _execute,
+            path,
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit"
+            " BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+        )
+        with pytest.raises(StoreUnavailable, match="audit refused"):
+            await _AUDITED_WRITES[write](store, audit_entry("2026-01-01T00:00:00Z"))
+        assert await store.snapshot() == before
+        assert await store.list_audit() == []
+        assert await asyncio.to_thread(_scalar, path, "SELECT max(revision) FROM events") == 3
     finally:
         await store.close()

@@ -14,10 +14,10 @@ import pytest_asyncio
 from pytest_aiohttp import AiohttpClient
 
 from service.app import create_app
-from service.settings import Settings
 from service.storage import EtcdStore, open_store
 from service.storage.contract import VERSION_CREATED, Event, StoreUnavailable
 from tests.api.conftest import Client, tick
+from tests.auth import bearer, secured
 from tests.etcd_server import EtcdCluster, start_cluster
 from tests.tcp_proxy import TcpProxy
 
@@ -44,7 +44,10 @@ def prefix_url(cluster: EtcdCluster) -> str:
 
 
 async def replicas(aiohttp_client: AiohttpClient, url: str, count: int = 2) -> list[Client]:
-    return [await aiohttp_client(create_app(Settings(store_url=url))) for _ in range(count)]
+    return [
+        await aiohttp_client(create_app(secured(store_url=url)), headers=bearer())
+        for _ in range(count)
+    ]
 
 
 def doc(version: str, description: str | None = None) -> dict[str, Any]:
@@ -245,9 +248,11 @@ async def test_a_replica_cut_off_through_a_compaction_catches_up(
     await proxy.start()
     try:
         prefix = f"/itest/{uuid.uuid4().hex}/"
-        a = await aiohttp_client(create_app(Settings(store_url=own_cluster.url + prefix)))
+        a = await aiohttp_client(
+            create_app(secured(store_url=own_cluster.url + prefix)), headers=bearer()
+        )
         b_url = f"etcd://127.0.0.1:{proxy.port}{prefix}"
-        b = await aiohttp_client(create_app(Settings(store_url=b_url)))
+        b = await aiohttp_client(create_app(secured(store_url=b_url)), headers=bearer())
         assert (await a.post("/schema/ticks_v1", json=doc("1.0.0"))).status == 201
 
         async def b_serves(version: str) -> bool:
