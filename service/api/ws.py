@@ -116,9 +116,16 @@ class _Connection:
     async def authenticate(self, message: dict[str, Any]) -> None:
         """Checks an `auth` frame's token; a refusal is audited and leaves the caller as it was."""
         token = message.get("token")
-        if not isinstance(token, str):
-            raise _ProtocolError("invalid_frame", "auth needs a string token")
         try:
+            if not isinstance(token, str):
+                raise Denied(
+                    401,
+                    "invalid_token",
+                    "auth needs a string token",
+                    subject="anonymous",
+                    role="anonymous",
+                    audit=True,
+                )
             self.principal = self.request.app[GUARD].verify(token)
         except Denied as denied:
             self.request.app[METRICS].denied.labels(denied.code).inc()

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-# Fixed width (microseconds always present, `Z`) so that text order is time order.
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+def _format(moment: datetime) -> str:
+    """Fixed width (four-digit year, microseconds always present, `Z`): text order is time
+    order."""
+    # Not strftime: glibc's %Y does not pad years before 1000 to four digits ("921-…").
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}Z"
+    )
 
 
 def now() -> str:
     """The current time, as the store stamps commits and audit entries."""
-    return datetime.now(UTC).strftime(_FORMAT)
+    return _format(datetime.now(UTC))
 
 
 def normalize(text: str) -> str:
@@ -23,4 +29,8 @@ def normalize(text: str) -> str:
         raise ValueError(f"timestamp {text[:40]!r} is not RFC 3339") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime(_FORMAT)
+    try:
+        return _format(moment.astimezone(UTC))
+    except OverflowError:
+        # 0001-01-01T00:00:00+05:00 is before year 1 in UTC.
+        raise ValueError(f"timestamp {text[:40]!r} is out of range") from None

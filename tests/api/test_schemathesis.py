@@ -7,6 +7,7 @@ CLI on a free loopback port over a temporary SQLite store seeded from schemas/, 
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import socket
 import subprocess
@@ -35,6 +36,7 @@ from service.domain.ids import validate_schema_id
 from service.domain.versions import Version
 from service.settings import Settings
 from tests.api.conftest import Client, publish, publish_all
+from tests.auth import SECRET, token
 from tests.fuzz.toolenv import ToolEnvError, ensure
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,10 +94,14 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         "--store", f"sqlite:///{tmp_path / 'registry.db'}",
         "--host", "127.0.0.1", "--port", str(port),
         "--seed", str(ROOT / "schemas"),
+        # Unlimited: ~1,900 requests in ~13 s would spend the default write budget, and the 429s
+        # (documented, so conforming) would hide what the writes do.
+        "--read-rate", "0", "--write-rate", "0",
     ]  # fmt: skip
+    env = {**os.environ, "SCHEMA_REGISTRY_JWT_SECRET": SECRET}
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             base = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 30
@@ -122,6 +128,8 @@ def test_schemathesis_finds_nothing(
     command = [
         str(schemathesis), "run", f"{base}/openapi.json",
         "--checks", ",".join(CHECKS),
+        # As an admin, so every operation is reached; tests/api/test_security.py covers refusals.
+        "--header", f"Authorization: Bearer {token('admin', 'schemathesis')}",
         "--max-examples", str(MAX_EXAMPLES),
         # The same requests every run: derandomized generation (which also means no example
         # database) and one worker, so stateful requests meet the store in the same order.

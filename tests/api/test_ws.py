@@ -118,7 +118,7 @@ async def test_since_beyond_the_replay_window_is_resync(small_hub: Client) -> No
         ('{"op": "subscribe", "ids": [42]}', "invalid_ids"),
         ('{"op": "subscribe", "ids": ["a"], "since": -1}', "invalid_since"),
         ('{"op": "subscribe", "ids": ["a"], "since": "1"}', "invalid_since"),
-        ('{"op": "auth"}', "invalid_frame"),
+        ('{"op": "auth"}', "invalid_token"),
     ],
 )
 async def test_bad_frames_get_an_error_and_the_connection_lives(

@@ -1,0 +1,1 @@
+"""Unit tests of the security package: rate limits, tokens, the access guard."""
