@@ -72,8 +72,15 @@ etcd:
 py-test: etcd $(EXTENSION_STAMP) fuzz-env
 	$(BIN)/pytest
 
-run: $(EXTENSION_STAMP)
-	$(BIN)/schema-registry serve --store sqlite:///registry.db --host 127.0.0.1 --port 8000 --seed schemas/
+# Authentication is on: the quickstart signs tokens with a secret of its own, made once, readable
+# by this user only, and never committed (README: "Tokens").
+DEV_SECRET := .dev-jwt-secret
+$(DEV_SECRET):
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+
+run: $(EXTENSION_STAMP) $(DEV_SECRET)
+	SCHEMA_REGISTRY_JWT_SECRET="$$(cat $(DEV_SECRET))" \
+		$(BIN)/schema-registry serve --store sqlite:///registry.db --host 127.0.0.1 --port 8000 --seed schemas/
 
 bench: $(EXTENSION_STAMP)
 	$(BIN)/python loadtests/bench_compat.py

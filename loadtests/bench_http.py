@@ -64,6 +64,7 @@ import aiohttp
 import etcd_phases
 import orjson
 from aiohttp import web
+from credentials import JSON_AS_ADMIN, configure_servers
 from etcd_phases import EtcdTarget, VisibilityRun
 
 from service.storage import open_store
@@ -495,7 +496,7 @@ async def http_phase(base_url: str, docs: list[dict[str, Any]], concurrency: int
     latencies: list[float] = []
     failures: list[str] = []
     pending = list(reversed(docs))
-    headers = {"Content-Type": "application/json"}
+    headers = JSON_AS_ADMIN
 
     async def worker(session: aiohttp.ClientSession) -> None:
         while pending:
@@ -527,7 +528,7 @@ async def paced_phase(base_url: str, docs: list[dict[str, Any]], rate: float) ->
     failures: list[str] = []
     tasks: set[asyncio.Task[None]] = set()
     connector = aiohttp.TCPConnector(limit=RATE_POOL)
-    headers = {"Content-Type": "application/json"}
+    headers = JSON_AS_ADMIN
     async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
         loop = asyncio.get_running_loop()
 
@@ -1146,6 +1147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.internal:
         return run_internal(args)
+    configure_servers()
     if not {SERVER_CPU, LOAD_CPU} <= os.sched_getaffinity(0):
         raise SystemExit(f"needs CPUs {SERVER_CPU} and {LOAD_CPU} (server and load generator)")
     wrk = ensure_wrk()

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
+from credentials import JSON_AS_ADMIN
 
 from service.storage import EtcdStore
 from service.storage.contract import StoreUnavailable
@@ -166,7 +167,7 @@ async def replica_visibility(
     """Each of `docs` published to A one at a time, B polled for it; bounded in count and time."""
     run = VisibilityRun()
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
-    headers = {"Content-Type": "application/json"}
+    headers = JSON_AS_ADMIN
     started = time.perf_counter()
     async with (
         aiohttp.ClientSession(timeout=timeout, headers=headers) as to_a,

@@ -73,6 +73,7 @@ from bench_http import (
     verdict,
     wait_ready,
 )
+from credentials import JSON_AS_ADMIN, configure_servers
 
 E2E_RATIO_TARGET = 1.2
 FANOUT_TARGET_MS = 100.0
@@ -560,7 +561,7 @@ async def one_event(
 ) -> Sample:
     path, body = publish
     expected = 201 if run.kind == "registry" else 200
-    headers = {"Content-Type": "application/json"}
+    headers = JSON_AS_ADMIN
     sent = now_ns()
     async with session.post(server.url(path), data=body, headers=headers) as response:
         await response.read()
@@ -869,6 +870,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     limit = raise_fd_limit()
+    configure_servers()
     if args.internal:
         normal_priority(0)
     if args.internal == "client":
