@@ -74,9 +74,10 @@ class Guard:
         if access is Access.OPEN:
             return ANONYMOUS
         if authorization is None and access is Access.READ and not self.config.reads_need_token:
-            # The cached-read path: anonymous, limited by address, nothing else to decide.
-            self._limit(self._reads, client, ANONYMOUS, access)
-            return ANONYMOUS
+            # The cached-read path: anonymous (DEV in --dev), limited by address, nothing else.
+            principal = DEV if self.config.dev else ANONYMOUS
+            self._limit(self._reads, client, principal, access)
+            return principal
         principal, failure = self._identify(authorization)
         key = client if principal.anonymous else "sub:" + principal.subject
         self._limit(self._writes if access.writes else self._reads, key, principal, access)

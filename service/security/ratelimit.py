@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import islice
 from time import monotonic
 
 
@@ -52,7 +53,8 @@ ADMITTED = Verdict(0.0)
 
 class RateLimiter:
     """One budget over many keys. At most `max_keys` buckets are kept: when full, buckets that
-    have refilled (they hold no state a new one would not) go first, then the oldest."""
+    have refilled (they hold no state a new one would not) go first, then the oldest, where a
+    refusal makes a bucket young again (a flood of new keys must not reset a limited caller)."""
 
     def __init__(self, budget: Budget, max_keys: int = 100_000) -> None:
         self.budget = budget
@@ -79,6 +81,8 @@ class RateLimiter:
             bucket.refused = 0
             return ADMITTED
         bucket.refused += 1
+        # To the back of the eviction order (dicts keep insertion order): O(1), refusals only.
+        self._buckets[key] = self._buckets.pop(key)
         return Verdict((1.0 - bucket.tokens) / budget.rate, first_refusal=bucket.refused == 1)
 
     def __len__(self) -> int:
@@ -90,7 +94,9 @@ class RateLimiter:
         idle = [key for key, b in self._buckets.items() if now - b.stamp >= full_after]
         for key in idle:
             del self._buckets[key]
-        # Still full: drop the oldest quarter (dicts keep insertion order), so eviction is rare.
-        if len(self._buckets) >= self._max_keys:
-            for key in list(self._buckets)[: max(1, self._max_keys // 4)]:
+        # Leave a quarter of the table free, dropping the oldest buckets if need be: a scan that
+        # freed only a few would run again on the next new key, O(max_keys) per request.
+        excess = len(self._buckets) - (self._max_keys - max(1, self._max_keys // 4))
+        if excess > 0:
+            for key in list(islice(self._buckets, excess)):
                 del self._buckets[key]

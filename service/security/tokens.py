@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
@@ -69,7 +70,7 @@ class JwtConfig:
 def _public_algorithm(pem: bytes) -> tuple[Any, str]:
     try:
         key = load_pem_public_key(pem)
-    except ValueError as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise ValueError(f"the JWT public key is not a PEM public key: {exc}") from None
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < 2048:
@@ -145,7 +146,7 @@ def _signing_key(secret: bytes | None, private_key: bytes | None) -> tuple[Any, 
         raise ValueError("minting needs a JWT secret or a JWT private key")
     try:
         key = load_pem_private_key(private_key, password=None)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise ValueError(f"the JWT private key is not an unencrypted PEM key: {exc}") from None
     if isinstance(key, rsa.RSAPrivateKey):
         return key, "RS256"

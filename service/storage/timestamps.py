@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+
 def _format(moment: datetime) -> str:
     """Fixed width (four-digit year, microseconds always present, `Z`): text order is time
     order."""

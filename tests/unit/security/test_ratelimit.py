@@ -85,7 +85,15 @@ def test_the_default_clock_is_monotonic() -> None:
 
 @pytest.mark.parametrize(
     ("rate", "burst"),
-    [(-1.0, 10), (-0.001, 10), (math.inf, 10), (-math.inf, 10), (math.nan, 10), (1.0, 0), (5.0, -3)],
+    [
+        (-1.0, 10),
+        (-0.001, 10),
+        (math.inf, 10),
+        (-math.inf, 10),
+        (math.nan, 10),
+        (1.0, 0),
+        (5.0, -3),
+    ],
 )
 def test_invalid_budgets_are_refused(rate: float, burst: int) -> None:
     with pytest.raises(ValueError, match=r"rate|burst"):
