@@ -31,6 +31,7 @@ from service.index import ReadIndex
 from service.metrics import Metrics
 from service.registry import Registry
 from service.security.guard import Guard, GuardConfig
+from service.security.ratelimit import REFILL_INTERVAL
 from service.security.tokens import TokenVerifier
 from service.settings import Settings
 from service.storage import open_store
@@ -108,6 +109,25 @@ async def _registry_context(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _refill_context(app: web.Application) -> AsyncIterator[None]:
+    """Credits the rate-limit buckets every REFILL_INTERVAL, off the request path."""
+    loop = asyncio.get_running_loop()
+    guard = app[GUARD]
+    handle: asyncio.TimerHandle | None = None
+
+    def tick() -> None:
+        nonlocal handle
+        guard.refill()
+        handle = loop.call_later(REFILL_INTERVAL, tick)
+
+    tick()
+    try:
+        yield
+    finally:
+        if handle is not None:
+            handle.cancel()
+
+
 def _guard(settings: Settings) -> Guard:
     """The access rules; `ValueError` for an unusable key (caught by `serve` before binding)."""
     verifier = TokenVerifier(settings.jwt) if settings.jwt.configured else None
@@ -145,6 +165,8 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
     app[WS_CONNECTIONS] = set()
     app[BROADCASTER] = Broadcaster()
     app.on_shutdown.append(_close_websockets)
-    app.cleanup_ctx.extend([_store_context(store), _index_context, _registry_context])
+    app.cleanup_ctx.extend(
+        [_refill_context, _store_context(store), _index_context, _registry_context]
+    )
     add_routes(app, guard, metrics.requests)
     return app

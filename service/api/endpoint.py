@@ -52,13 +52,17 @@ def _async_endpoint(
     handler: Handler, route: str, rule: Rule, guard: Guard, stats: RequestStats
 ) -> Handler:
     admit, access, audited = guard.admit, rule.access, rule.access.writes
+    anonymous_read, limit_read = _anonymous_reads(guard, access)
 
     async def run(request: web.Request) -> web.StreamResponse:
         started = perf_counter()
         try:
-            request[PRINCIPAL] = admit(
-                access, request.headers.get(AUTHORIZATION), request.remote or ""
-            )
+            authorization = request.headers.get(AUTHORIZATION)
+            if authorization is None and anonymous_read:
+                if limit_read is not None:
+                    limit_read(request.remote or "")
+            else:
+                request[PRINCIPAL] = admit(access, authorization, request.remote or "")
             response = await handler(request)
         except Denied as denied:
             response = await _refuse(request, rule, denied)
@@ -82,13 +86,17 @@ def _sync_endpoint(
 ) -> Handler:
     # The same steps as `_async_endpoint`, with the handler called directly: no coroutine.
     admit, access, audited = guard.admit, rule.access, rule.access.writes
+    anonymous_read, limit_read = _anonymous_reads(guard, access)
 
     async def run(request: web.Request) -> web.StreamResponse:
         started = perf_counter()
         try:
-            request[PRINCIPAL] = admit(
-                access, request.headers.get(AUTHORIZATION), request.remote or ""
-            )
+            authorization = request.headers.get(AUTHORIZATION)
+            if authorization is None and anonymous_read:
+                if limit_read is not None:
+                    limit_read(request.remote or "")
+            else:
+                request[PRINCIPAL] = admit(access, authorization, request.remote or "")
             response = handler(request)
         except Denied as denied:
             response = await _refuse(request, rule, denied)
@@ -104,6 +112,16 @@ def _sync_endpoint(
         return response
 
     return run
+
+
+def _anonymous_reads(guard: Guard, access: Access) -> tuple[bool, Callable[[str], None] | None]:
+    """Whether this route's requests without a token skip `admit`, and the read budget they
+    spend then (None: unlimited). Decided once per route: each step of the cached-read path
+    costs a few per cent of its throughput. Such requests carry no principal (handlers see
+    anonymous), and a route that writes is never one of them."""
+    if not guard.anonymous_read(access):
+        return False, None
+    return True, guard.limit_read if access is not Access.OPEN and guard.reads_limited else None
 
 
 async def _refuse(request: web.Request, rule: Rule, denied: Denied) -> web.StreamResponse:

@@ -69,6 +69,26 @@ class Guard:
             return "jwt, no key configured: every write is refused"
         return f"jwt ({self.config.verifier.algorithm})"
 
+    def anonymous_read(self, access: Access) -> bool:
+        """Whether a request on a route of `access` without a token needs only `limit_read`: the
+        cached-read path, which the endpoint takes without calling `admit` (DESIGN §10)."""
+        return access is Access.OPEN or (access is Access.READ and not self.config.reads_need_token)
+
+    @property
+    def reads_limited(self) -> bool:
+        return not self.config.read_budget.unlimited
+
+    def limit_read(self, client: str) -> None:
+        """An anonymous read spends its address's read budget, or `Denied` 429."""
+        if not self._reads.spend(client):
+            self._limit(self._reads, client, ANONYMOUS, Access.READ)
+
+    def refill(self, now: float | None = None) -> None:
+        """Credit every bucket with the time since the last call (the app calls it every
+        REFILL_INTERVAL seconds; see service/security/ratelimit.py)."""
+        self._reads.refill(now)
+        self._writes.refill(now)
+
     def admit(self, access: Access, authorization: str | None, client: str) -> Principal:
         """The principal the request runs as, or `Denied` (401, 403 or 429)."""
         if access is Access.OPEN:

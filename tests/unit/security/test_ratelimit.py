@@ -109,25 +109,33 @@ def test_a_flood_of_distinct_keys_keeps_memory_bounded() -> None:
     assert len(limiter) >= 500
 
 
-def test_idle_buckets_are_evicted_before_a_limited_one() -> None:
-    # Refill time 2 s: a bucket untouched for 2 s holds nothing a new one would not.
-    limiter = RateLimiter(Budget(rate=1.0, burst=2), max_keys=1000)
-    assert limiter.take("limited", now=0.0) is ADMITTED
-    for i in range(998):
-        assert limiter.take(f"idle-{i}", now=0.0) is ADMITTED
-    # `limited` is the oldest key, but it is drained at t=9 and still limited at t=10.
-    for _ in range(2):
-        assert limiter.take("limited", now=9.0) is ADMITTED
-    assert limiter.take("limited", now=9.0).first_refusal
-    assert len(limiter) == 999
-    assert limiter.take("extra", now=9.5) is ADMITTED
-    assert len(limiter) == 1000
-    # Full: the next new key evicts the 998 idle buckets, not `limited`.
-    assert limiter.take("new", now=10.0) is ADMITTED
-    assert len(limiter) == 3
-    # Its state survived: one token by t=10, taken; a fresh bucket would have two.
-    assert limiter.take("limited", now=10.0) is ADMITTED
-    assert limiter.take("limited", now=10.0).retry_after == pytest.approx(1.0)
+def test_refill_forgets_full_buckets_and_keeps_the_others() -> None:
+    limiter = RateLimiter(Budget(rate=1.0, burst=4))
+    limiter.refill(now=0.0)
+    for _ in range(4):
+        assert limiter.take("busy", now=0.0) is ADMITTED
+    assert limiter.take("light", now=0.0) is ADMITTED
+    assert limiter.take("busy", now=0.0).first_refusal
+    limiter.refill(now=1.0)
+    # light earned its token back: full, so no state; busy holds one token.
+    assert len(limiter) == 1
+    assert limiter.spend("busy")
+    assert not limiter.spend("busy")
+    # The refused run of busy ended when its bucket held a token again.
+    assert limiter.take("busy", now=1.0).first_refusal
+
+
+def test_spend_uses_stored_tokens_and_take_credits_a_late_refill() -> None:
+    limiter = RateLimiter(Budget(rate=10.0, burst=1))
+    limiter.refill(now=0.0)
+    assert limiter.spend("k", now=0.0)
+    assert not limiter.spend("k")
+    # No refill ran for a second (a stalled timer): the exact path credits the time itself.
+    assert limiter.take("k", now=1.0) is ADMITTED
+    assert limiter.take("k", now=1.0).retry_after == pytest.approx(0.1)
+    # The next refill credits that second once, not twice.
+    limiter.refill(now=1.0)
+    assert not limiter.spend("k")
 
 
 def test_a_limited_key_keeps_its_state_through_a_flood_of_new_keys() -> None:
