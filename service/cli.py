@@ -1,5 +1,6 @@
 """The `schema-registry` command line: `serve` runs the HTTP server, `watch` follows its events,
-`token` mints bearer tokens for operators."""
+`token` mints bearer tokens for operators; `diff`, `publish` and `lint` are the diff bot
+(service/diffbot/)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from service.app import create_app
+from service.diffbot import cli as diffbot
 from service.security.roles import Role
 from service.security.tls import server_context
 from service.security.tokens import mint
@@ -135,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"bearer token, when reads need one (env {ENV_TOKEN})",
     )
     _add_token_command(commands)
+    diffbot.add_commands(commands)
     return parser
 
 
@@ -159,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _watch(args)
     if args.command == "token":
         return _token(args)
+    if args.command in diffbot.COMMANDS:
+        return diffbot.run(args)
     return _serve(args)
 
 
