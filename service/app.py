@@ -29,6 +29,7 @@ from service.api.state import (
 from service.events import envelope
 from service.index import ReadIndex
 from service.metrics import Metrics
+from service.notify import notifier_context
 from service.registry import Registry
 from service.security.guard import Guard, GuardConfig
 from service.security.ratelimit import REFILL_INTERVAL
@@ -166,7 +167,13 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
     app[BROADCASTER] = Broadcaster()
     app.on_shutdown.append(_close_websockets)
     app.cleanup_ctx.extend(
-        [_refill_context, _store_context(store), _index_context, _registry_context]
+        [
+            _refill_context,
+            _store_context(store),
+            _index_context,
+            _registry_context,
+            notifier_context,
+        ]
     )
     add_routes(app, guard, metrics.requests)
     return app

@@ -71,6 +71,18 @@ class RequestStats(Collector):
         """Counts one index lookup that found no such schema or version."""
         self.misses += 1
 
+    def totals(self) -> tuple[int, int, dict[str, int]]:
+        """Requests so far, how many answered 5xx, and fetches per schema id (for digests)."""
+        requests = errors = 0
+        for (_, _, status), observed in self._durations.items():
+            count = sum(observed.counts)
+            requests += count
+            errors += count if status >= 500 else 0
+        fetches: dict[str, int] = {}
+        for (schema_id, _), count in self._fetches.items():
+            fetches[schema_id] = fetches.get(schema_id, 0) + count
+        return requests, errors, fetches
+
     def describe(self) -> Iterator[Metric]:
         # Lets the registry check names at registration without a collect().
         return self.collect()
@@ -227,6 +239,19 @@ class Metrics:
         self.index_revision = Gauge(
             "schema_registry_index_revision",
             "Store revision the read index reflects.",
+            registry=self.registry,
+        )
+        self.notifications = Counter(
+            "schema_registry_notifications",
+            "Slack notifications: sent, retried (one per retry), or failed (given up).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        for outcome in ("sent", "retried", "failed"):
+            self.notifications.labels(outcome)
+        self.notifier_leader = Gauge(
+            "schema_registry_notifier_leader",
+            "1 while this replica is the one sending notifications.",
             registry=self.registry,
         )
         self.watch_lag = Gauge(

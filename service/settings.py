@@ -14,6 +14,8 @@ from service.security.tokens import DEFAULT_LEEWAY, JwtConfig
 MIB = 1024 * 1024
 ENV_PREFIX = "SCHEMA_REGISTRY_"
 ENV_WS_ORIGINS = "SCHEMA_REGISTRY_WS_ORIGINS"
+# Slack's own documentation names the webhook variable without our prefix; both are read.
+ENV_SLACK_WEBHOOK_URL = "SLACK_WEBHOOK_URL"
 
 # Per principal (per client address when anonymous). Reads are generous: SDKs cache and
 # revalidate, so a client near this is looping. Writes are rare (a CI job publishing a batch).
@@ -49,6 +51,19 @@ class Settings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
+    # Slack incoming webhook for change, failure, health and digest messages; None: no notifier.
+    slack_webhook_url: str | None = None
+    # Rejected rows a schema's validation-failure reports add up to before a message goes out.
+    slack_failure_threshold: int = 100
+    # Seconds between usage digests; 0: no digest.
+    slack_digest_interval: float = 0.0
+    # How often the store's health is polled for up/down messages, and the etcd lease TTL of
+    # the one replica that sends (a successor takes over within about this long).
+    slack_health_interval: float = 5.0
+    slack_lease_ttl: int = 10
+    # Tries per message and the timeout of each.
+    slack_attempts: int = 5
+    slack_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -59,6 +74,8 @@ class Settings:
             raise ValueError("--tls-cert and --tls-key go together")
         if self.tls_client_ca is not None and self.tls_cert is None:
             raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+        if self.slack_failure_threshold < 1 or self.slack_digest_interval < 0:
+            raise ValueError("the Slack failure threshold must be >= 1, the digest interval >= 0")
 
     @property
     def scheme(self) -> str:
@@ -117,6 +134,9 @@ _OPTIONS: dict[str, Callable[[str, str], Any]] = {
     "tls_cert": _path,
     "tls_key": _path,
     "tls_client_ca": _path,
+    "slack_webhook_url": _text,
+    "slack_failure_threshold": _integer,
+    "slack_digest_interval": _number,
 }
 
 
@@ -168,7 +188,8 @@ def build_settings(
 ) -> Settings:
     """Flags (argparse dests) win, then `SCHEMA_REGISTRY_*` variables, then the defaults."""
     flags = flags or {}
-    values = _resolve(flags, os.environ if env is None else env)
+    environ = os.environ if env is None else env
+    values = _resolve(flags, environ)
     defaults = Settings()
     return Settings(
         store_url=values.get("store", defaults.store_url),
@@ -184,4 +205,11 @@ def build_settings(
         tls_cert=values.get("tls_cert"),
         tls_key=values.get("tls_key"),
         tls_client_ca=values.get("tls_client_ca"),
+        slack_webhook_url=values.get("slack_webhook_url")
+        or environ.get(ENV_SLACK_WEBHOOK_URL)
+        or None,
+        slack_failure_threshold=values.get(
+            "slack_failure_threshold", defaults.slack_failure_threshold
+        ),
+        slack_digest_interval=values.get("slack_digest_interval", defaults.slack_digest_interval),
     )
