@@ -8,7 +8,7 @@ RUST_SOURCES := $(shell find compat_rs/core compat_rs/py -name '*.rs' -o -name C
 EXTENSION_STAMP := $(VENV)/.extension-built
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: test lint fmt rust-test py-test fuzz-env etcd bench build clean run
+.PHONY: test lint fmt rust-test py-test fuzz-env etcd monitoring-tools cpp-toolchain cpp-example bench bench-validation build clean run
 
 test: lint rust-test py-test
 
@@ -16,7 +16,7 @@ test: lint rust-test py-test
 $(DEPS_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet "maturin>=1.7,<2" -e '.[dev]'
+	$(BIN)/pip install --quiet "maturin>=1.7,<2" -e '.[dev,gx]'
 	touch $@
 
 # The Rust extension, rebuilt in release mode whenever a Rust source changes.
@@ -69,7 +69,41 @@ etcd:
 	apt_install="apt-get install -y --no-install-recommends $(ETCD_PACKAGES)"; \
 	$$apt_install || { apt-get update && $$apt_install; }
 
-py-test: etcd $(EXTENSION_STAMP) fuzz-env
+# g++ and nlohmann-json for the C++ example (Arrow C++ comes from the pyarrow wheel);
+# tests/examples/test_cpp_example.py fails without them.
+CPP_PACKAGES := g++ nlohmann-json3-dev pkg-config
+cpp-toolchain:
+	@if command -v g++ >/dev/null && [ -f /usr/include/nlohmann/json.hpp ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "make cpp-toolchain: needs root: sudo apt-get install $(CPP_PACKAGES)" >&2; exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt_install="apt-get install -y --no-install-recommends $(CPP_PACKAGES)"; \
+	$$apt_install || { apt-get update && $$apt_install; }
+
+cpp-example: $(DEPS_STAMP) cpp-toolchain
+	PYTHON=$(BIN)/python examples/build_cpp.sh build
+
+# promtool (Debian's prometheus) for tests/monitoring/test_rules.py; the package's service is kept
+# from starting the same way as etcd's.
+MONITORING_PACKAGES := prometheus
+monitoring-tools:
+	@if command -v promtool >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "make monitoring-tools: promtool is not on PATH and installing needs root;" \
+			"run 'sudo make monitoring-tools' or 'sudo apt-get install $(MONITORING_PACKAGES)'" >&2; \
+		exit 1; \
+	fi; \
+	if [ ! -e /usr/sbin/policy-rc.d ]; then \
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; \
+		chmod 755 /usr/sbin/policy-rc.d; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt_install="apt-get install -y --no-install-recommends $(MONITORING_PACKAGES)"; \
+	$$apt_install || { apt-get update && $$apt_install; }
+
+py-test: etcd monitoring-tools cpp-toolchain $(EXTENSION_STAMP) fuzz-env
 	$(BIN)/pytest
 
 # Authentication is on: the quickstart signs tokens with a secret of its own, made once, readable
@@ -84,6 +118,9 @@ run: $(EXTENSION_STAMP) $(DEV_SECRET)
 
 bench: $(EXTENSION_STAMP)
 	$(BIN)/python loadtests/bench_compat.py
+
+bench-validation: $(EXTENSION_STAMP)
+	$(BIN)/python loadtests/bench_validation.py
 
 clean:
 	rm -rf $(VENV) .venv-schemathesis compat_rs/target compat_rs/*.so

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from registry_client.cleaner.cli import add_clean_command, run_clean
 from service.app import create_app
 from service.diffbot import cli as diffbot
 from service.security.roles import Role
@@ -122,6 +123,23 @@ def _parser() -> argparse.ArgumentParser:
         "and /metrics already counts requests by route and status)",
     )
     _add_security_flags(serve)
+    slack = serve.add_argument_group("Slack notifications")
+    slack.add_argument(
+        "--slack-webhook-url",
+        help="post changes, validation failures and health to this incoming webhook "
+        "(env SLACK_WEBHOOK_URL or SCHEMA_REGISTRY_SLACK_WEBHOOK_URL)",
+    )
+    slack.add_argument(
+        "--slack-failure-threshold",
+        type=int,
+        help="rejected rows per schema before a failure message, default 100 "
+        f"({_env_help('slack_failure_threshold')})",
+    )
+    slack.add_argument(
+        "--slack-digest-interval",
+        type=float,
+        help=f"seconds between usage digests, 0 = off ({_env_help('slack_digest_interval')})",
+    )
     follow = commands.add_parser("watch", help="print change events as JSON lines")
     follow.add_argument("ids", nargs="*", default=["*"], help="schema ids (default: all)")
     follow.add_argument("--since", type=_revision, help="replay events after this revision")
@@ -138,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_token_command(commands)
     diffbot.add_commands(commands)
+    add_clean_command(commands)
     return parser
 
 
@@ -162,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _watch(args)
     if args.command == "token":
         return _token(args)
+    if args.command == "clean":
+        return run_clean(args)
     if args.command in diffbot.COMMANDS:
         return diffbot.run(args)
     return _serve(args)

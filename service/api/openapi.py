@@ -210,6 +210,29 @@ _HEALTH = obj(
         watch_reloads=COUNT,
     ),
 )
+_COUNT_64 = {**COUNT, "maximum": 2**63 - 1}
+_FAILURE_REPORT_BODY = {
+    "schema": obj(
+        ["rows", "rejected", "reasons"],
+        version={"oneOf": [ref("Version"), {"type": "null"}]},
+        rows=_COUNT_64,
+        rejected=_COUNT_64,
+        reasons={
+            "type": "object",
+            "maxProperties": 100,
+            "propertyNames": {"minLength": 1, "maxLength": 200},
+            "additionalProperties": _COUNT_64,
+        },
+        source={"type": ["string", "null"], "maxLength": 500},
+    ),
+    "example": {
+        "version": "1.1.0",
+        "rows": 1000,
+        "rejected": 3,
+        "reasons": {"type:price": 2, "enum:side": 1},
+        "source": "ticks.csv",
+    },
+}
 _CONFIG_OK = {"200": _json(ref("Config"))}
 _COMPAT_OK = {"200": _json(ref("CompatResult"))}
 
@@ -302,6 +325,15 @@ PATHS: dict[str, dict[str, Any]] = {
             (400, 404, 413, 415),
             (ID, _query("version", _VERSION_QUERY, "version to validate against")),
             {"schema": {}, "example": [{"ts": "2026-01-02T03:04:05Z", "symbol": "X"}]},
+        )
+    },
+    "/schema/{id}/failures": {
+        "post": _op(
+            "Report a cleaner's rejected-row counts: a validation.failure.reported event",
+            {"202": _json(obj(["revision"], revision=COUNT), "event appended")},
+            (400, 404, 413, 415, 503),
+            (ID,),
+            _FAILURE_REPORT_BODY,
         )
     },
     "/compat/{id}/{from}/{to}": {

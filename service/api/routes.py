@@ -5,15 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from service.api import audit, compat, config, health, openapi, schemas, validation, ws
+from service.api import audit, compat, config, failures, health, openapi, schemas, validation, ws
 from service.api.endpoint import Rule, SyncHandler, endpoint, unmatched
 from service.metrics import UNMATCHED, RequestStats
 from service.security.guard import Guard
 from service.security.roles import Access
 
-# `/schema/{id}/compat` and `/validate` are POST-only resources, not versions: without the
-# look-ahead a GET there would be read as version "compat" (400) and OPTIONS would advertise GET.
-_NOT_A_SUBRESOURCE = r"(?!(?:compat|validate)$)[^/]+"
+# `/schema/{id}/compat`, `/validate` and `/failures` are POST-only resources, not versions:
+# without the look-ahead a GET there would be read as version "compat" (400) and OPTIONS would
+# advertise GET.
+_NOT_A_SUBRESOURCE = r"(?!(?:compat|validate|failures)$)[^/]+"
 
 READ, STREAM, PUBLISH, ADMIN, OPEN = (
     Access.READ,
@@ -36,6 +37,7 @@ ROUTES: tuple[tuple[str, str, Handler | SyncHandler, Access, str], ...] = (
     ("GET", "/schema/{id}/versions", schemas.get_versions, READ, "schema.versions"),
     ("POST", "/schema/{id}/compat", compat.check_compat, READ, "compat.check"),
     ("POST", "/schema/{id}/validate", validation.validate_records, READ, "records.validate"),
+    ("POST", "/schema/{id}/failures", failures.report_failures, READ, "failures.report"),
     (
         "GET",
         f"/schema/{{id}}/{{version:{_NOT_A_SUBRESOURCE}}}",
