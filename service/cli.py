@@ -1,6 +1,7 @@
 """The `schema-registry` command line: `serve` runs the HTTP server, `watch` follows its events,
 `token` mints bearer tokens for operators; `diff`, `publish` and `lint` are the diff bot
-(service/diffbot/)."""
+(service/diffbot/), `backup` creates, lists, restores and prunes S3 backups (service/backup/),
+`clean` is the dataset cleaner (registry_client/cleaner/)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from registry_client.cleaner.cli import add_clean_command, run_clean
 from service.app import create_app
+from service.backup import cli as backup
 from service.diffbot import cli as diffbot
 from service.security.roles import Role
 from service.security.tls import server_context
@@ -156,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_token_command(commands)
     diffbot.add_commands(commands)
+    backup.add_commands(commands)
     add_clean_command(commands)
     return parser
 
@@ -185,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_clean(args)
     if args.command in diffbot.COMMANDS:
         return diffbot.run(args)
+    if args.command in backup.COMMANDS:
+        return backup.run(args)
     return _serve(args)
 
 
