@@ -27,6 +27,8 @@ class Stats:
     not_modified: int = 0
     stale_served: int = 0
     invalidations: int = 0
+    # Reads that shared another caller's request for the same ref instead of sending their own.
+    coalesced: int = 0
 
 
 class SchemaCache:
@@ -38,6 +40,9 @@ class SchemaCache:
             raise ValueError("the TTL must be >= 0 seconds")
         self.ttl = ttl
         self.stats = Stats()
+        # Bumped by every invalidation: a fetch that was in flight across one may carry what the
+        # event just made obsolete, so it must not be cached (see `put`).
+        self.generation = 0
         self._entries: dict[Ref, Entry] = {}
 
     def get(self, ref: Ref) -> Entry | None:
@@ -46,11 +51,17 @@ class SchemaCache:
     def fresh(self, ref: Ref, entry: Entry, now: float) -> bool:
         return ref.pinned or now - entry.fetched_at < self.ttl
 
-    def put(self, ref: Ref, entry: Entry) -> None:
-        self._entries[ref] = entry
+    def put(self, ref: Ref, entry: Entry, generation: int) -> None:
+        """Caches `entry`, fetched when `generation` was current; pinned entries always keep."""
+        if ref.pinned or generation == self.generation:
+            self._entries[ref] = entry
+
+    def drop(self, ref: Ref) -> None:
+        self._entries.pop(ref, None)
 
     def invalidate(self, schema_id: str, *, everything: bool = False) -> None:
         """Drops `schema_id`'s latest entry (and, when it was deleted, its pinned ones too)."""
+        self.generation += 1
         doomed = [
             ref
             for ref in self._entries
@@ -62,6 +73,7 @@ class SchemaCache:
 
     def invalidate_latest(self) -> None:
         """After a resync nothing is known about what changed: every latest entry goes."""
+        self.generation += 1
         for ref in [ref for ref in self._entries if not ref.pinned]:
             del self._entries[ref]
             self.stats.invalidations += 1

@@ -8,32 +8,34 @@ from __future__ import annotations
 import asyncio
 import os
 import warnings
+from collections.abc import Callable
 from time import monotonic
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import fastjsonschema
 import orjson
 
 from registry_client.cache import Entry, SchemaCache, Stats
-from registry_client.errors import (
-    RegistryError,
-    RegistryUnavailable,
-    StaleDataWarning,
-    error_for,
-)
+from registry_client.errors import RegistryError, RegistryUnavailable, StaleDataWarning
 from registry_client.live import LiveInvalidator
-from registry_client.refs import Ref, parse_ref
+from registry_client.refs import Ref, parse_ref, parse_schema_id
+from registry_client.transport import Transport
+
+if TYPE_CHECKING:
+    import pyarrow
 
 DEFAULT_URL = "http://localhost:8000"
-# The registry's largest answer is a document (1 MiB bodies) or a validate report; anything far
-# bigger is not a registry talking.
-MAX_BODY = 16 * 1024 * 1024
-# Keys of a registry document that are not JSON Schema (the server strips the same ones).
+# Keys of a registry document that are not JSON Schema (the server strips the same ones before
+# compiling: draft-04 readers would take `id` for a base URI).
 _METADATA_KEYS = frozenset({"id", "version", "schema_version", "$schema", "arrow"})
+# Compiled validators kept, by content; each is a generated Python function.
+_MAX_VALIDATORS = 256
 
-Validator = Any
+Validator = Callable[[Any], Any]
+# A fetch's outcome: the body, and why it is stale (None when fresh from the registry).
+_Fetched = tuple[bytes, str | None]
 
 
 class RegistryClient:
@@ -61,20 +63,25 @@ class RegistryClient:
             raise ValueError(f"registry URL {url[:80]!r} must start with http:// or https://")
         if not 0 <= retries <= 10:
             raise ValueError("retries must be 0 to 10")
-        self.base_url = url.rstrip("/")
+        if not timeout > 0:
+            raise ValueError("timeout must be > 0 seconds")
         token = token or os.environ.get("SCHEMA_REGISTRY_TOKEN")
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.base_url = url.rstrip("/")
+        self._http = Transport(
+            self.base_url, headers, timeout=timeout, retries=retries, session=session
+        )
         self._cache = SchemaCache(ttl)
         self._live_wanted = live
         self._live: LiveInvalidator | None = None
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._retries = retries
-        self._session = session
-        self._owns_session = session is None
+        # One request per ref at a time: concurrent readers of a cold or expired ref share it.
+        self._inflight: dict[Ref, asyncio.Task[_Fetched]] = {}
         self._validators: dict[str, Validator] = {}
+        self._closed = False
 
     @property
     def stats(self) -> Stats:
+        """Counters: hits, misses, revalidations, not_modified, stale_served, invalidations."""
         return self._cache.stats
 
     async def __aenter__(self) -> RegistryClient:
@@ -89,66 +96,63 @@ class RegistryClient:
         await self.close()
 
     async def close(self) -> None:
-        """Stops the live subscription and closes the session it opened."""
+        """Stops the live subscription and in-flight fetches, closes the session it opened."""
+        self._closed = True
+        pending = list(self._inflight.values())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         if self._live is not None:
             await self._live.stop()
             self._live = None
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._http.close()
 
     async def wait_live(self) -> None:
         """Waits until the hub subscription is up (a publish after this is seen); bound it with
-        `asyncio.timeout`."""
-        self._ensure_live()
-        assert self._live is not None
-        await self._live.connected.wait()
+        `asyncio.timeout`. Only meaningful with `live=True`."""
+        live = self._ensure_live()
+        if live is None:
+            raise RuntimeError("this client was made with live=False")
+        await live.connected.wait()
 
     # -- reads --------------------------------------------------------------------------------
 
     async def get(self, ref: str) -> dict[str, Any]:
-        """The document `ref` names (`id`, `id@latest`, `id@1.1.0`), from the cache when fresh."""
-        parsed = parse_ref(ref)
-        self._ensure_live()
-        body = await self._cached(parsed)
-        document: dict[str, Any] = orjson.loads(body)
+        """The document `ref` names (`id`, `id@latest`, `id@1.1.0`), from the cache when fresh.
+        Each call returns a fresh copy: mutating it never changes the cache."""
+        document: dict[str, Any] = orjson.loads(await self._cached(parse_ref(ref)))
         return document
 
     async def versions(self, schema_id: str) -> list[str]:
-        parsed = parse_ref(schema_id)
-        _, body, _ = await self._call("GET", f"/schema/{parsed.schema_id}/versions")
-        versions: list[str] = orjson.loads(body)["versions"]
+        """The id's published versions, oldest first (never cached: it is a listing)."""
+        path = f"/schema/{parse_schema_id(schema_id)}/versions"
+        versions = (await self._json("GET", path)).get("versions")
+        if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
+            raise RegistryError(200, "invalid_response", f"GET {path}: no list of versions")
         return versions
 
     async def check_compat(
         self, schema_id: str, candidate: dict[str, Any], against: str | None = None
     ) -> dict[str, Any]:
-        """The registry's dry-run verdict on `candidate` (POST /schema/{id}/compat)."""
-        parsed = parse_ref(schema_id)
-        # Checked like any reference, so a malformed one fails here rather than as a 400.
-        base = parse_ref(f"{parsed.schema_id}@{against}") if against else parsed
+        """The registry's dry-run verdict on `candidate` against the latest version or `against`."""
+        schema_id = parse_schema_id(schema_id)
+        # Checked like any reference, so a malformed version fails here rather than as a 400.
+        base = parse_ref(f"{schema_id}@{against}") if against is not None else Ref(schema_id)
         query = f"?against={base.version}" if base.version else ""
-        _, body, _ = await self._call(
-            "POST", f"/schema/{parsed.schema_id}/compat{query}", orjson.dumps(candidate)
-        )
-        result: dict[str, Any] = orjson.loads(body)
-        return result
+        path = f"/schema/{schema_id}/compat{query}"
+        return await self._json("POST", path, orjson.dumps(candidate))
 
     async def validate(self, ref: str, records: Any) -> dict[str, Any]:
-        """The registry's validation of one record or a list (POST /schema/{id}/validate)."""
+        """The registry's report on one record or a list: `{valid, invalid, errors}`."""
         parsed = parse_ref(ref)
         query = f"?version={parsed.version}" if parsed.version else ""
-        _, body, _ = await self._call(
-            "POST", f"/schema/{parsed.schema_id}/validate{query}", orjson.dumps(records)
-        )
-        result: dict[str, Any] = orjson.loads(body)
-        return result
+        path = f"/schema/{parsed.schema_id}/validate{query}"
+        return await self._json("POST", path, orjson.dumps(records))
 
     async def validator(self, ref: str) -> Validator:
         """A compiled fastjsonschema validator of `ref` (raises `JsonSchemaValueException`),
         compiled once per document content, off the event loop."""
         parsed = parse_ref(ref)
-        self._ensure_live()
         body = await self._cached(parsed)
         entry = self._cache.get(parsed)
         key = entry.etag if entry is not None and entry.etag else body.decode()
@@ -156,10 +160,12 @@ class RegistryClient:
         if compiled is None:
             schema = {k: v for k, v in orjson.loads(body).items() if k not in _METADATA_KEYS}
             compiled = await asyncio.to_thread(fastjsonschema.compile, schema)
+            if len(self._validators) >= _MAX_VALIDATORS:
+                del self._validators[next(iter(self._validators))]
             self._validators[key] = compiled
         return compiled
 
-    async def arrow_schema(self, ref: str) -> Any:
+    async def arrow_schema(self, ref: str) -> pyarrow.Schema:
         """`ref` as a `pyarrow.Schema`: its `arrow` block, or derived from its properties."""
         from registry_client.arrow import to_arrow_schema  # pyarrow loads only when asked
 
@@ -168,11 +174,35 @@ class RegistryClient:
     # -- the cache ----------------------------------------------------------------------------
 
     async def _cached(self, ref: Ref) -> bytes:
-        cache, now = self._cache, monotonic()
-        entry = cache.get(ref)
-        if entry is not None and cache.fresh(ref, entry, now):
-            cache.stats.hits += 1
+        if self._closed:
+            raise RuntimeError("this RegistryClient is closed")
+        self._ensure_live()
+        entry = self._cache.get(ref)
+        if entry is not None and self._cache.fresh(ref, entry, monotonic()):
+            self._cache.stats.hits += 1
             return entry.body
+        task = self._inflight.get(ref)
+        if task is None:
+            task = asyncio.create_task(self._fetch(ref, entry), name=f"registry-client {ref}")
+            self._inflight[ref] = task
+            task.add_done_callback(lambda done: self._forget(ref, done))
+        else:
+            self._cache.stats.coalesced += 1
+        # Shielded: one caller giving up must not cancel the others' shared request.
+        body, stale = await asyncio.shield(task)
+        if stale is not None:
+            self._cache.stats.stale_served += 1
+            warnings.warn(stale, StaleDataWarning, stacklevel=3)
+        return body
+
+    def _forget(self, ref: Ref, done: asyncio.Task[_Fetched]) -> None:
+        if self._inflight.get(ref) is done:
+            del self._inflight[ref]
+        if not done.cancelled():
+            done.exception()  # retrieved here so a result nobody awaited is not logged
+
+    async def _fetch(self, ref: Ref, entry: Entry | None) -> _Fetched:
+        cache, now, generation = self._cache, monotonic(), self._cache.generation
         headers = {}
         if entry is not None and entry.etag:
             cache.stats.revalidations += 1
@@ -180,89 +210,45 @@ class RegistryClient:
         else:
             cache.stats.misses += 1
         try:
-            status, body, etag = await self._call("GET", ref.path, headers=headers)
+            status, body, etag = await self._http.call("GET", ref.path, headers=headers)
         except RegistryUnavailable as exc:
             if entry is None:
                 raise
-            cache.stats.stale_served += 1
-            warnings.warn(
-                f"registry unavailable ({exc.message}); serving {ref} cached "
-                f"{now - entry.fetched_at:.0f} s ago",
-                StaleDataWarning,
-                stacklevel=3,
-            )
-            return entry.body
+            age = now - entry.fetched_at
+            return entry.body, f"registry unavailable ({exc.message}); {ref} from {age:.0f} s ago"
+        except RegistryError as exc:
+            if exc.status == 404:
+                cache.drop(ref)  # deleted while cached: never serve it again
+            raise
         if status == 304 and entry is not None:
             cache.stats.not_modified += 1
-            entry.fetched_at = now
-            return entry.body
+            cache.put(ref, Entry(entry.body, entry.etag, now), generation)
+            return entry.body, None
         try:
             is_document = isinstance(orjson.loads(body), dict)
         except orjson.JSONDecodeError:
             is_document = False
         if not is_document:
             raise RegistryError(status, "invalid_response", f"{ref}: the answer is no document")
-        cache.put(ref, Entry(body, etag, now))
-        return body
+        cache.put(ref, Entry(body, etag, now), generation)
+        return body, None
 
-    def _ensure_live(self) -> None:
-        if self._live_wanted and self._live is None:
-            self._live = LiveInvalidator(self._http(), self.base_url, self._cache, self._headers)
+    def _ensure_live(self) -> LiveInvalidator | None:
+        if self._live_wanted and self._live is None and not self._closed:
+            self._live = LiveInvalidator(
+                self._http.session(), self.base_url, self._cache, self._http.headers
+            )
             self._live.start()
+        return self._live
 
-    # -- HTTP ---------------------------------------------------------------------------------
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self._session
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        data: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, bytes, str | None]:
-        """(status, body, ETag) of a 2xx or 304; `RegistryError` subclasses otherwise. Retries
-        connection errors and 503 with backoff (0.1 s doubling, at most 1 s), never a 4xx."""
-        sent = {**self._headers, **(headers or {})}
-        if data is not None:
-            sent["Content-Type"] = "application/json"
-        last: RegistryError | None = None
-        for attempt in range(self._retries + 1):
-            if attempt:
-                await asyncio.sleep(min(1.0, 0.1 * 2 ** (attempt - 1)))
-            try:
-                async with self._http().request(
-                    method, self.base_url + path, data=data, headers=sent
-                ) as response:
-                    body = await _read(response)
-                    if response.status < 300 or response.status == 304:
-                        return response.status, body, response.headers.get("ETag")
-                    error = _error(response.status, body)
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                error = RegistryUnavailable(0, "unreachable", f"{self.base_url}: {exc!r}")
-            if error.status not in (0, 502, 503, 504):
-                raise error
-            last = error
-        assert last is not None
-        raise last
-
-
-async def _read(response: aiohttp.ClientResponse) -> bytes:
-    chunks, size = [], 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise RegistryError(response.status, "body_too_large", f"over {MAX_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _error(status: int, body: bytes) -> RegistryError:
-    try:
-        parsed = orjson.loads(body)
-        return error_for(status, str(parsed["error"]), str(parsed["message"]))
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        return error_for(status, "http_error", body[:200].decode("utf-8", "replace"))
+    async def _json(self, method: str, path: str, data: bytes | None = None) -> dict[str, Any]:
+        if self._closed:
+            raise RuntimeError("this RegistryClient is closed")
+        status, body, _ = await self._http.call(method, path, data)
+        try:
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise RegistryError(status, "invalid_response", f"{method} {path}: not a JSON object")
+        return parsed

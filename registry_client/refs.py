@@ -43,3 +43,11 @@ def parse_ref(text: str) -> Ref:
     if _VERSION.fullmatch(version) is None:
         raise ValueError(f"{text[:80]!r}: the version must be MAJOR.MINOR.PATCH or 'latest'")
     return Ref(schema_id, version)
+
+
+def parse_schema_id(text: str) -> str:
+    """A bare schema id (no `@version`: listings and compat checks are per id); `ValueError`."""
+    ref = parse_ref(text)
+    if "@" in text:
+        raise ValueError(f"{text[:80]!r}: expected a schema id without '@version'")
+    return ref.schema_id
