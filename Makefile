@@ -8,7 +8,7 @@ RUST_SOURCES := $(shell find compat_rs/core compat_rs/py -name '*.rs' -o -name C
 EXTENSION_STAMP := $(VENV)/.extension-built
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: test lint fmt rust-test py-test fuzz-env etcd monitoring-tools cpp-toolchain cpp-example bench bench-validation build clean run
+.PHONY: test lint fmt rust-test py-test fuzz-env etcd monitoring-tools cpp-toolchain browser cpp-example bench bench-validation build clean run
 
 test: lint rust-test py-test
 
@@ -103,7 +103,18 @@ monitoring-tools:
 	apt_install="apt-get install -y --no-install-recommends $(MONITORING_PACKAGES)"; \
 	$$apt_install || { apt-get update && $$apt_install; }
 
-py-test: etcd monitoring-tools cpp-toolchain $(EXTENSION_STAMP) fuzz-env
+# Debian's Chromium for tests/e2e (driven by Playwright with executable_path; no browser download).
+BROWSER_PACKAGES := chromium
+browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "make browser: needs root: sudo apt-get install $(BROWSER_PACKAGES)" >&2; exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt_install="apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)"; \
+	$$apt_install || { apt-get update && $$apt_install; }
+
+py-test: etcd monitoring-tools cpp-toolchain browser $(EXTENSION_STAMP) fuzz-env
 	$(BIN)/pytest
 
 # Authentication is on: the quickstart signs tokens with a secret of its own, made once, readable

@@ -37,6 +37,7 @@ from service.security.tokens import TokenVerifier
 from service.settings import Settings
 from service.storage import open_store
 from service.storage.contract import Event, Store
+from service.ui import state as ui
 
 log = logging.getLogger(__name__)
 
@@ -175,5 +176,6 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
             notifier_context,
         ]
     )
+    ui.setup(app)
     add_routes(app, guard, metrics.requests)
     return app

@@ -424,10 +424,28 @@ PATHS: dict[str, dict[str, Any]] = {
     },
 }
 
+# The web UI's routes (service/ui): HTML pages for people, not operations for API clients, so
+# they are listed here rather than in `paths` (which schemathesis and SDK generators read).
+UI_ROUTES: dict[str, dict[str, str]] = {
+    "/ui": {"get": "Schema list; ?prefix= filters by id prefix, ?cursor= pages"},
+    "/ui/schema/{id}": {"get": "Version history, field table and document; ?version= selects"},
+    "/ui/schema/{id}/diff": {"get": "Side-by-side diff and changes; ?from= and ?to= versions"},
+    "/ui/schema/{id}/check": {
+        "get": "Compatibility checker form",
+        "post": "Dry-run check of a pasted candidate (form-encoded; nothing is stored)",
+    },
+    "/ui/static/{name}": {"get": "The UI's stylesheet and script"},
+}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
-    "info": {"title": "Schema Registry", "version": "0.1.0"},
+    "info": {
+        "title": "Schema Registry",
+        "version": "0.1.0",
+        "description": "The web UI is served under /ui (text/html, read access): see x-web-ui.",
+    },
     "paths": PATHS,
+    "x-web-ui": UI_ROUTES,
     "components": {
         "schemas": COMPONENTS,
         "securitySchemes": {

@@ -10,6 +10,7 @@ from service.api.endpoint import Rule, SyncHandler, endpoint, unmatched
 from service.metrics import UNMATCHED, RequestStats
 from service.security.guard import Guard
 from service.security.roles import Access
+from service.ui import assets, views
 
 # `/schema/{id}/compat`, `/validate` and `/failures` are POST-only resources, not versions:
 # without the look-ahead a GET there would be read as version "compat" (400) and OPTIONS would
@@ -58,6 +59,14 @@ ROUTES: tuple[tuple[str, str, Handler | SyncHandler, Access, str], ...] = (
     ("GET", "/metrics", health.get_metrics, OPEN, "metrics"),
     ("GET", "/openapi.json", openapi.get_openapi, OPEN, "openapi"),
     ("GET", "/ws", ws.websocket, STREAM, "ws.subscribe"),
+    # The web UI (service/ui): HTML pages that read like the API they show, so they are reads,
+    # with the read budget. The checker's POST is a dry run, like POST /schema/{id}/compat.
+    ("GET", "/ui", views.list_schemas_page, READ, "ui.list"),
+    ("GET", "/ui/schema/{id}", views.schema_page, READ, "ui.schema"),
+    ("GET", "/ui/schema/{id}/diff", views.diff_page, READ, "ui.diff"),
+    ("GET", "/ui/schema/{id}/check", views.check_form_page, READ, "ui.check"),
+    ("POST", "/ui/schema/{id}/check", views.check_candidate_page, READ, "ui.check"),
+    ("GET", "/ui/static/{name}", assets.get_asset, READ, "ui.static"),
 )
 
 

@@ -22,12 +22,6 @@ TICKS_1_1 = ROOT / "schemas" / "ticks_v1" / "1.1.0.json"
 SAMPLE_CSV = EXAMPLES / "ticks_sample.csv"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # Until pyproject.toml registers them (--strict-markers refuses unknown marks).
-    config.addinivalue_line("markers", "cpp: builds and runs the C++ example (needs g++)")
-    config.addinivalue_line("markers", "gx: Great Expectations adapter and example")
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
