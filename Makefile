@@ -8,7 +8,7 @@ RUST_SOURCES := $(shell find compat_rs/core compat_rs/py -name '*.rs' -o -name C
 EXTENSION_STAMP := $(VENV)/.extension-built
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: test lint fmt rust-test py-test fuzz-env etcd monitoring-tools cpp-toolchain browser cpp-example bench bench-validation build clean run
+.PHONY: test lint fmt rust-test py-test fuzz-env etcd monitoring-tools cpp-toolchain browser cpp-example bench bench-validation build wheel clean run
 
 test: lint rust-test py-test
 
@@ -25,6 +25,10 @@ $(EXTENSION_STAMP): $(DEPS_STAMP) $(RUST_SOURCES)
 	touch $@
 
 build: $(EXTENSION_STAMP)
+
+# The wheel the Dockerfile builds, by the same command (tests/k8s/test_dockerfile.py runs it too).
+wheel: $(DEPS_STAMP)
+	$(BIN)/maturin build --release --locked --out dist
 
 lint: $(EXTENSION_STAMP)
 	$(BIN)/ruff check .
