@@ -8,7 +8,7 @@ RUST_SOURCES := $(shell find compat_rs/core compat_rs/py -name '*.rs' -o -name C
 EXTENSION_STAMP := $(VENV)/.extension-built
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: test lint fmt rust-test py-test fuzz-env etcd monitoring-tools cpp-toolchain browser cpp-example bench bench-validation build wheel clean run
+.PHONY: test lint fmt rust-test py-test fuzz-env etcd monitoring-tools cpp-toolchain browser cpp-example bench bench-validation bench-memory build wheel clean run
 
 test: lint rust-test py-test
 
@@ -136,6 +136,9 @@ bench: $(EXTENSION_STAMP)
 
 bench-validation: $(EXTENSION_STAMP)
 	$(BIN)/python loadtests/bench_validation.py
+
+bench-memory: $(EXTENSION_STAMP)
+	$(BIN)/python loadtests/bench_memory.py --check
 
 clean:
 	rm -rf $(VENV) .venv-schemathesis compat_rs/target compat_rs/*.so

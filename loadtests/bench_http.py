@@ -252,6 +252,20 @@ def registry_argv(store_url: str, port: int) -> list[str]:
     ]
 
 
+# `--uvloop` diagnostics: the same servers on uvloop's event loop, installed before `run_app`
+# creates its loop (aiohttp's run_app asks the policy for a new loop). The service itself does
+# not install it; this measures what it would change.
+_UVLOOP_MAIN = (
+    "import sys, uvloop; uvloop.install(); "
+    "from service.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def uvloop_registry_argv(store_url: str, port: int) -> list[str]:
+    """`registry_argv` with uvloop installed first (diagnostic, `--uvloop`)."""
+    return [sys.executable, "-c", _UVLOOP_MAIN, *registry_argv(store_url, port)[3:]]
+
+
 def internal_argv(role: str, *extra: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--internal", role, *extra]
 
@@ -268,9 +282,15 @@ def running(servers: list[Server]) -> Iterator[list[Server]]:
 # -- internal roles (run in subprocesses pinned to SERVER_CPU) ----------------------------------
 
 
-def serve_baseline(port: int, body_path: Path, etag: str, content_type: str, route: str) -> None:
+def serve_baseline(
+    port: int, body_path: Path, etag: str, content_type: str, route: str, use_uvloop: bool = False
+) -> None:
     """The bare aiohttp app: one handler, the same bytes and headers, no middleware, no log."""
     body = body_path.read_bytes()
+    if use_uvloop:
+        import uvloop
+
+        uvloop.install()
 
     async def handler(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type=content_type, headers={"ETag": etag})
@@ -332,7 +352,9 @@ async def store_baseline(
 
 def run_internal(args: argparse.Namespace) -> int:
     if args.internal == "baseline-server":
-        serve_baseline(args.port, Path(args.body), args.etag, args.content_type, args.route)
+        serve_baseline(
+            args.port, Path(args.body), args.etag, args.content_type, args.route, args.uvloop
+        )
     elif args.internal == "store-baseline":
         docs = json.loads(Path(args.docs).read_text(encoding="utf-8"))
         pids = json.loads(args.cpu_pids or "{}")
@@ -611,15 +633,20 @@ def fetch_payload(server: Server) -> Payload:
         return Payload(response.read(), response.headers["ETag"], response.headers["Content-Type"])
 
 
-def start_baseline(name: str, route: str, payload_args: list[str], workdir: Path) -> Server:
+def start_baseline(
+    name: str, route: str, payload_args: list[str], workdir: Path, use_uvloop: bool = False
+) -> Server:
     port = free_port()
     argv = internal_argv("baseline-server", "--port", str(port), "--route", route, *payload_args)
+    if use_uvloop:
+        argv.append("--uvloop")
     return start_server(name, argv, port, workdir)
 
 
-def start_read_servers(workdir: Path, backend: Backend) -> list[Server]:
+def start_read_servers(workdir: Path, backend: Backend, use_uvloop: bool = False) -> list[Server]:
     """Registry (as shipped), then the baseline serving its bytes; then the diagnostics: the
-    registry with `--access-log` and the baseline on the literal path."""
+    registry with `--access-log` and the baseline on the literal path; with `use_uvloop` also
+    the registry and the baseline (template route) on uvloop."""
     port = free_port()
     registry = start_server(
         "registry", registry_argv(backend.url("read", workdir), port), port, workdir
@@ -640,6 +667,15 @@ def start_read_servers(workdir: Path, backend: Backend) -> list[Server]:
         plain_route = f"/schema/{SCHEMA_ID}"
         plain = start_baseline("bare aiohttp, plain path", plain_route, payload_args, workdir)
         servers.append(plain)
+        if use_uvloop:
+            port = free_port()
+            uv_argv = uvloop_registry_argv(backend.url("uvloop", workdir), port)
+            servers.append(start_server("registry + uvloop", uv_argv, port, workdir))
+            servers.append(
+                start_baseline(
+                    "bare aiohttp + uvloop", BASELINE_ROUTE, payload_args, workdir, use_uvloop=True
+                )
+            )
         for server in servers[:1] + servers[2:]:
             wait_ready(server, f"/schema/{SCHEMA_ID}")
         for server in servers:
@@ -1092,6 +1128,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--replica-publishes", type=int, default=200, help="etcd only: publishes timed A -> B"
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--uvloop",
+        action="store_true",
+        help="also run the registry and the bare baseline on uvloop (diagnostic read servers; "
+        "needs `pip install uvloop`)",
+    )
     internal = parser.add_argument_group("internal (subprocess roles)")
     roles = ["baseline-server", "store-baseline"]
     internal.add_argument("--internal", choices=roles, help=argparse.SUPPRESS)
@@ -1130,7 +1172,7 @@ class Results:
 
 
 def run_phases(wrk: str, args: argparse.Namespace, workdir: Path, backend: Backend) -> Results:
-    with running(start_read_servers(workdir, backend)) as servers:
+    with running(start_read_servers(workdir, backend, args.uvloop)) as servers:
         runs = read_benchmark(wrk, servers, args)
         rates = rate_benchmark(wrk, servers[:2], args, workdir)
     docs = publish_documents(args.publishes, args.minor_versions)

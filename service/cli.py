@@ -17,9 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from registry_client.cleaner.cli import add_clean_command, run_clean
 from service.app import create_app
-from service.backup import cli as backup
 from service.diffbot import cli as diffbot
 from service.security.roles import Role
 from service.security.tls import server_context
@@ -107,7 +105,13 @@ def _add_token_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     token.add_argument("--jwt-audience", default=os.environ.get(f"{ENV_PREFIX}JWT_AUDIENCE"))
 
 
-def _parser() -> argparse.ArgumentParser:
+# Commands whose modules import pyarrow or boto3 (~85 MB resident): their parsers are built, and
+# their modules imported, only when one of them (or the top-level help) is asked for, so a
+# `serve` process never carries them.
+_HEAVY = frozenset({"clean", "backup"})
+
+
+def _parser(full: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="schema-registry", description="Schema registry server")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP server")
@@ -158,8 +162,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_token_command(commands)
     diffbot.add_commands(commands)
-    backup.add_commands(commands)
-    add_clean_command(commands)
+    if full:
+        from registry_client.cleaner.cli import add_clean_command
+        from service.backup import cli as backup
+
+        backup.add_commands(commands)
+        add_clean_command(commands)
     return parser
 
 
@@ -179,16 +187,22 @@ def _duration(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `schema-registry` and `python -m service`."""
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    full = not argv or argv[0] in _HEAVY or argv[0].startswith("-")
+    args = _parser(full).parse_args(argv)
     if args.command == "watch":
         return _watch(args)
     if args.command == "token":
         return _token(args)
     if args.command == "clean":
+        from registry_client.cleaner.cli import run_clean
+
         return run_clean(args)
     if args.command in diffbot.COMMANDS:
         return diffbot.run(args)
-    if args.command in backup.COMMANDS:
+    if args.command == "backup":
+        from service.backup import cli as backup
+
         return backup.run(args)
     return _serve(args)
 
