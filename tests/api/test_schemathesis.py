@@ -7,14 +7,9 @@ CLI on a free loopback port over a temporary SQLite store seeded from schemas/, 
 from __future__ import annotations
 
 import gzip
-import os
 import re
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,8 +31,9 @@ from service.domain.ids import validate_schema_id
 from service.domain.versions import Version
 from service.settings import Settings
 from tests.api.conftest import Client, publish, publish_all
-from tests.auth import SECRET, token
+from tests.auth import token
 from tests.fuzz.toolenv import ToolEnvError, ensure
+from tests.serve_process import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,21 +58,6 @@ MAX_EXAMPLES = 100
 RUN_TIMEOUT = 240
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def schemathesis() -> Path:
     try:
@@ -88,35 +69,10 @@ def schemathesis() -> Path:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The base URL of `python -m service serve`, ready, seeded from schemas/, and its log."""
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "service", "serve",
-        "--store", f"sqlite:///{tmp_path / 'registry.db'}",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--seed", str(ROOT / "schemas"),
-        # Unlimited: ~1,900 requests in ~13 s would spend the default write budget, and the 429s
-        # (documented, so conforming) would hide what the writes do.
-        "--read-rate", "0", "--write-rate", "0",
-    ]  # fmt: skip
-    env = {**os.environ, "SCHEMA_REGISTRY_JWT_SECRET": SECRET}
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while not _ready(f"{base}/health/ready"):
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "not ready in 30 s\n" + log_path.read_text()
-                time.sleep(0.1)
-            yield base, log_path
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    # Unlimited: ~1,900 requests in ~13 s would spend the default write budget, and the 429s
+    # (documented, so conforming) would hide what the writes do.
+    with serving(tmp_path, "--read-rate", "0", "--write-rate", "0") as base:
+        yield base, tmp_path / "server.log"
 
 
 @pytest.mark.fuzz

@@ -3,32 +3,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.auth import SECRET
-
-ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "service"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.serve_process import CLI, ROOT, free_port, serve_command, server_env, serving
 
 
 def _request(
@@ -47,62 +31,6 @@ def _request(
         return exc.code, json.loads(exc.read())
 
 
-def _wait_ready(base: str, process: subprocess.Popen[bytes], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited before it was ready"
-        try:
-            if _request(f"{base}/health/ready")[0] == 200:
-                return
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the server did not become ready in time")
-
-
-def _env(**extra: str) -> dict[str, str]:
-    """The environment `make run` gives the server: a JWT secret (.dev-jwt-secret there)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMA_REGISTRY_")}
-    return {**env, "SCHEMA_REGISTRY_JWT_SECRET": SECRET, **extra}
-
-
-def _serve_command(tmp_path: Path, port: int) -> list[str]:
-    """`make run`'s command on a fresh SQLite file and a free port."""
-    return [
-        *CLI, "serve",
-        "--store", f"sqlite:///{tmp_path / 'r.db'}",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--seed", "schemas/",
-    ]  # fmt: skip
-
-
-@contextlib.contextmanager
-def _serving(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """The base URL of a ready server; stopped by PID after, and its exit status checked."""
-    port = _free_port()
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*_serve_command(tmp_path, port), *extra],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env or _env(),
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_ready(base, process, time.monotonic() + 30)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                returncode = process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                raise
-    assert returncode == 0, log_path.read_text()
-
-
 def _mint(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*CLI, "token", *args],
@@ -110,14 +38,14 @@ def _mint(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
         capture_output=True,
         text=True,
         timeout=30,
-        env=env or _env(),
+        env=env or server_env(),
         check=False,
     )
 
 
 @pytest.mark.parametrize("access_log", [False, True])
 def test_serve_seeds_and_answers(tmp_path: Path, access_log: bool) -> None:
-    with _serving(tmp_path, *(["--access-log"] if access_log else [])) as base:
+    with serving(tmp_path, *(["--access-log"] if access_log else [])) as base:
         status, body = _request(f"{base}/schema/ticks_v1")
         assert status == 200
         assert body["version"] == "2.0.0"
@@ -131,7 +59,7 @@ def test_serve_seeds_and_answers(tmp_path: Path, access_log: bool) -> None:
 def test_a_minted_token_publishes_and_anonymous_writes_are_refused(tmp_path: Path) -> None:
     document = json.loads((ROOT / "schemas/ticks_v1/2.0.0.json").read_text())
     document["version"] = "2.1.0"
-    with _serving(tmp_path) as base:
+    with serving(tmp_path) as base:
         status, body = _request(f"{base}/schema/ticks_v1", "POST", document)
         assert (status, body["error"]) == (401, "unauthenticated")
         minted = _mint("--role", "ci-bot", "--sub", "ci", "--ttl", "15m")
@@ -163,14 +91,14 @@ def test_a_minted_token_publishes_and_anonymous_writes_are_refused(tmp_path: Pat
     ],
 )
 def test_token_refuses_bad_input(args: list[str], env_extra: dict[str, str], message: str) -> None:
-    minted = _mint(*args, env=_env(**env_extra))
+    minted = _mint(*args, env=server_env(**env_extra))
     assert minted.returncode == 2, minted.stdout
     assert message in minted.stderr
     assert minted.stdout == ""
 
 
 def test_token_without_any_key_is_a_usage_error() -> None:
-    env = {k: v for k, v in _env().items() if k != "SCHEMA_REGISTRY_JWT_SECRET"}
+    env = {k: v for k, v in server_env().items() if k != "SCHEMA_REGISTRY_JWT_SECRET"}
     minted = _mint("--role", "admin", "--sub", "x", env=env)
     assert minted.returncode == 2
     assert "needs a JWT secret or a JWT private key" in minted.stderr
@@ -179,7 +107,7 @@ def test_token_without_any_key_is_a_usage_error() -> None:
 def test_dev_mode_is_loud_and_open(tmp_path: Path) -> None:
     document = json.loads((ROOT / "schemas/ticks_v1/2.0.0.json").read_text())
     document["version"] = "2.1.0"
-    with _serving(tmp_path, "--dev", env=_env(SCHEMA_REGISTRY_JWT_SECRET="")) as base:
+    with serving(tmp_path, "--dev", env=server_env(SCHEMA_REGISTRY_JWT_SECRET="")) as base:
         status, health = _request(f"{base}/health")
         assert status == 200
         assert "DEV MODE" in health["warning"]
@@ -202,19 +130,19 @@ def test_dev_mode_is_loud_and_open(tmp_path: Path) -> None:
         ([], {"SCHEMA_REGISTRY_WRITE_RATE": "fast"}, "must be a number"),
     ],
 )
-def test_bad_security_settings_stop_before_serving(
+def test_bad_security_settings_stop_beforeserving(
     tmp_path: Path, extra: list[str], env_extra: dict[str, str], message: str
 ) -> None:
-    command = [*_serve_command(tmp_path, _free_port()), *extra]
+    command = [*serve_command(tmp_path, free_port()), *extra]
     done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=30, env=_env(**env_extra)
+        command, cwd=ROOT, capture_output=True, text=True, timeout=30, env=server_env(**env_extra)
     )
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
 
 
 def test_watch_prints_the_seeded_events_as_json_lines(tmp_path: Path) -> None:
-    with _serving(tmp_path) as base:
+    with serving(tmp_path) as base:
         watch = [*CLI, "watch", "ticks_v1", "--since", "0"]
         done = subprocess.run(
             [*watch, "--count", "4", "--url", base],

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_serve import ROOT, _env, _free_port, _serve_command
+from tests.serve_process import ROOT, free_port, serve_command, server_env
 
 # The openssl CLI is part of every Debian base (ca-certificates depends on it): required, not
 # skipped; a machine without it fails here with the command that is missing.
@@ -153,15 +153,15 @@ class Server:
 @contextlib.contextmanager
 def _serving(directory: Path, ready: ssl.SSLContext, *tls: str) -> Iterator[Server]:
     """A ready HTTPS server (`ready` is how to reach it); stopped by PID, its exit status 0."""
-    port = _free_port()
+    port = free_port()
     log_path = directory / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*_serve_command(directory, port), *tls],
+            [*serve_command(directory, port), *tls],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=_env(),
+            env=server_env(),
         )
         try:
             deadline = time.monotonic() + 30
