@@ -51,17 +51,16 @@ rust-test:
 fuzz-env: $(DEPS_STAMP)
 	$(BIN)/python -m tests.fuzz.toolenv
 
-# Debian's real etcd for the etcd backend's tests: etcd-server has etcd, etcd-client etcdctl.
-# The tests start their own etcd processes on free loopback ports and never use a system etcd, so
-# the package's service is kept from starting while it installs: a policy-rc.d answering 101
-# ("not allowed") is how Debian's invoke-rc.d and deb-systemd-invoke are told so; one the machine
-# already has is left as it is.
-ETCD_PACKAGES := etcd-server etcd-client
-etcd:
-	@if command -v etcd >/dev/null && command -v etcdctl >/dev/null; then exit 0; fi; \
+# $(call apt_install,TARGET,PACKAGES,CHECK): installs Debian PACKAGES unless the shell test CHECK
+# already passes. The tests start their own etcd (and never a system prometheus), so the packages'
+# services are kept from starting while they install: a policy-rc.d answering 101 ("not allowed")
+# is how Debian's invoke-rc.d and deb-systemd-invoke are told so; one the machine already has is
+# left as it is.
+define apt_install
+	@if $(3); then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
-		echo "make etcd: etcd or etcdctl is not on PATH and installing needs root;" \
-			"run 'sudo make etcd' or 'sudo apt-get install $(ETCD_PACKAGES)'" >&2; \
+		echo "make $(1): installing $(2) needs root;" \
+			"run 'sudo make $(1)' or 'sudo apt-get install $(2)'" >&2; \
 		exit 1; \
 	fi; \
 	if [ ! -e /usr/sbin/policy-rc.d ]; then \
@@ -70,53 +69,29 @@ etcd:
 		chmod 755 /usr/sbin/policy-rc.d; \
 	fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	apt_install="apt-get install -y --no-install-recommends $(ETCD_PACKAGES)"; \
+	apt_install="apt-get install -y --no-install-recommends $(2)"; \
 	$$apt_install || { apt-get update && $$apt_install; }
+endef
+
+# Debian's real etcd for the etcd backend's tests: etcd-server has etcd, etcd-client etcdctl.
+etcd:
+	$(call apt_install,etcd,etcd-server etcd-client,command -v etcd >/dev/null && command -v etcdctl >/dev/null)
 
 # g++ and nlohmann-json for the C++ example (Arrow C++ comes from the pyarrow wheel);
 # tests/examples/test_cpp_example.py fails without them.
-CPP_PACKAGES := g++ nlohmann-json3-dev pkg-config
 cpp-toolchain:
-	@if command -v g++ >/dev/null && [ -f /usr/include/nlohmann/json.hpp ]; then exit 0; fi; \
-	if [ "$$(id -u)" != 0 ]; then \
-		echo "make cpp-toolchain: needs root: sudo apt-get install $(CPP_PACKAGES)" >&2; exit 1; \
-	fi; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt_install="apt-get install -y --no-install-recommends $(CPP_PACKAGES)"; \
-	$$apt_install || { apt-get update && $$apt_install; }
+	$(call apt_install,cpp-toolchain,g++ nlohmann-json3-dev pkg-config,command -v g++ >/dev/null && [ -f /usr/include/nlohmann/json.hpp ])
 
 cpp-example: $(DEPS_STAMP) cpp-toolchain
 	PYTHON=$(BIN)/python examples/build_cpp.sh build
 
-# promtool (Debian's prometheus) for tests/monitoring/test_rules.py; the package's service is kept
-# from starting the same way as etcd's.
-MONITORING_PACKAGES := prometheus
+# promtool (Debian's prometheus) for tests/monitoring/test_rules.py.
 monitoring-tools:
-	@if command -v promtool >/dev/null; then exit 0; fi; \
-	if [ "$$(id -u)" != 0 ]; then \
-		echo "make monitoring-tools: promtool is not on PATH and installing needs root;" \
-			"run 'sudo make monitoring-tools' or 'sudo apt-get install $(MONITORING_PACKAGES)'" >&2; \
-		exit 1; \
-	fi; \
-	if [ ! -e /usr/sbin/policy-rc.d ]; then \
-		trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; \
-		chmod 755 /usr/sbin/policy-rc.d; \
-	fi; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt_install="apt-get install -y --no-install-recommends $(MONITORING_PACKAGES)"; \
-	$$apt_install || { apt-get update && $$apt_install; }
+	$(call apt_install,monitoring-tools,prometheus,command -v promtool >/dev/null)
 
 # Debian's Chromium for tests/e2e (driven by Playwright with executable_path; no browser download).
-BROWSER_PACKAGES := chromium
 browser:
-	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
-	if [ "$$(id -u)" != 0 ]; then \
-		echo "make browser: needs root: sudo apt-get install $(BROWSER_PACKAGES)" >&2; exit 1; \
-	fi; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt_install="apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)"; \
-	$$apt_install || { apt-get update && $$apt_install; }
+	$(call apt_install,browser,chromium,[ -x /usr/bin/chromium ])
 
 py-test: etcd monitoring-tools cpp-toolchain browser $(EXTENSION_STAMP) fuzz-env
 	$(BIN)/pytest

@@ -35,8 +35,6 @@ from tests.auth import token
 from tests.fuzz.toolenv import ToolEnvError, ensure
 from tests.serve_process import serving
 
-ROOT = Path(__file__).resolve().parents[2]
-
 # Every check but positive_data_acceptance: no JSON Schema of a request body can say which
 # documents are publishable (arrow must agree with properties, the meta-schema, the bump rules),
 # so schema-valid bodies are rightly refused with 400/409/422.
