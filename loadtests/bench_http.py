@@ -5,9 +5,11 @@
    `--internal baseline-server`) whose one handler returns the same bytes with the same
    Content-Type and ETag, registered on the registry's route template `/schema/{id}` (so both
    pay aiohttp's router the same). Baseline and registry runs alternate; figures are medians.
-   Two diagnostic servers: the registry started with `--access-log`, which shows what the
-   optional per-request access line costs, and the bare handler on the literal path
-   `/schema/ticks_v1`, which shows what the router's `{id}` match costs any aiohttp app.
+   Both run on uvloop (`serve`'s default event loop). Two diagnostic servers: the registry
+   started with `--access-log`, which shows what the optional per-request access line costs,
+   and the bare handler on the literal path `/schema/ticks_v1`, which shows what the router's
+   `{id}` match costs any aiohttp app; with `--asyncio` two more, the registry and the bare
+   handler on asyncio's own loop, which show what uvloop is worth to each.
 2. p99 at a fixed 1,000 req/s. `wrk2` is not packaged in Debian, so an open-loop aiohttp client
    (this process) sends on a fixed schedule and times each request from its scheduled send
    time (no coordinated omission). The client's own cost is in both figures; the baseline at
@@ -33,7 +35,7 @@ clients) to CPU 1. Servers listen on free 127.0.0.1 ports and are stopped by PID
 and the private etcd live in a temporary directory; every load loop is bounded in count and time.
 
     .venv/bin/python loadtests/bench_http.py [--store sqlite|etcd|etcd://host:port[,…]]
-        [--seconds N] [--connections N] [--check]
+        [--seconds N] [--connections N] [--asyncio] [--check]
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from aiohttp import web
 from credentials import JSON_AS_ADMIN, configure_servers
 from etcd_phases import EtcdTarget, VisibilityRun
 
+from service.eventloop import ASYNCIO, EVENT_LOOPS, UVLOOP, new_event_loop
 from service.storage import open_store
 from service.storage.contract import NewVersion, Store
 
@@ -82,6 +85,9 @@ READ_RATIO_TARGET = 0.8
 # The baseline handler sits on the registry's route template, so both pay aiohttp's router the
 # same regex match for `{id}`; a handler on the literal path is printed as a diagnostic.
 BASELINE_ROUTE = "/schema/{id}"
+# `--asyncio` diagnostic servers (both the registry and the baseline run on uvloop otherwise).
+REGISTRY_ASYNCIO = "registry on asyncio"
+BARE_ASYNCIO = "bare aiohttp on asyncio"
 P99_TARGET_MS = 5.0
 PUBLISH_RATE_TARGET = 300.0
 PUBLISH_P99_TARGET_MS = 20.0
@@ -252,20 +258,6 @@ def registry_argv(store_url: str, port: int) -> list[str]:
     ]
 
 
-# `--uvloop` diagnostics: the same servers on uvloop's event loop, installed before `run_app`
-# creates its loop (aiohttp's run_app asks the policy for a new loop). The service itself does
-# not install it; this measures what it would change.
-_UVLOOP_MAIN = (
-    "import sys, uvloop; uvloop.install(); "
-    "from service.cli import main; sys.exit(main(sys.argv[1:]))"
-)
-
-
-def uvloop_registry_argv(store_url: str, port: int) -> list[str]:
-    """`registry_argv` with uvloop installed first (diagnostic, `--uvloop`)."""
-    return [sys.executable, "-c", _UVLOOP_MAIN, *registry_argv(store_url, port)[3:]]
-
-
 def internal_argv(role: str, *extra: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--internal", role, *extra]
 
@@ -283,21 +275,19 @@ def running(servers: list[Server]) -> Iterator[list[Server]]:
 
 
 def serve_baseline(
-    port: int, body_path: Path, etag: str, content_type: str, route: str, use_uvloop: bool = False
+    port: int, body_path: Path, etag: str, content_type: str, route: str, event_loop: str
 ) -> None:
-    """The bare aiohttp app: one handler, the same bytes and headers, no middleware, no log."""
+    """The bare aiohttp app: one handler, the same bytes and headers, no middleware, no log, on
+    the event loop named (uvloop unless asked, as `serve`: the ratio compares apps, not loops)."""
     body = body_path.read_bytes()
-    if use_uvloop:
-        import uvloop
-
-        uvloop.install()
 
     async def handler(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type=content_type, headers={"ETag": etag})
 
     app = web.Application()
     app.router.add_get(route, handler)
-    web.run_app(app, host=HOST, port=port, print=None, access_log=None)
+    loop = new_event_loop(event_loop)
+    web.run_app(app, host=HOST, port=port, print=None, access_log=None, loop=loop)
 
 
 async def _raw_phase(
@@ -353,7 +343,7 @@ async def store_baseline(
 def run_internal(args: argparse.Namespace) -> int:
     if args.internal == "baseline-server":
         serve_baseline(
-            args.port, Path(args.body), args.etag, args.content_type, args.route, args.uvloop
+            args.port, Path(args.body), args.etag, args.content_type, args.route, args.event_loop
         )
     elif args.internal == "store-baseline":
         docs = json.loads(Path(args.docs).read_text(encoding="utf-8"))
@@ -634,19 +624,17 @@ def fetch_payload(server: Server) -> Payload:
 
 
 def start_baseline(
-    name: str, route: str, payload_args: list[str], workdir: Path, use_uvloop: bool = False
+    name: str, route: str, payload_args: list[str], workdir: Path, event_loop: str = UVLOOP
 ) -> Server:
     port = free_port()
     argv = internal_argv("baseline-server", "--port", str(port), "--route", route, *payload_args)
-    if use_uvloop:
-        argv.append("--uvloop")
-    return start_server(name, argv, port, workdir)
+    return start_server(name, [*argv, "--event-loop", event_loop], port, workdir)
 
 
-def start_read_servers(workdir: Path, backend: Backend, use_uvloop: bool = False) -> list[Server]:
-    """Registry (as shipped), then the baseline serving its bytes; then the diagnostics: the
-    registry with `--access-log` and the baseline on the literal path; with `use_uvloop` also
-    the registry and the baseline (template route) on uvloop."""
+def start_read_servers(workdir: Path, backend: Backend, with_asyncio: bool = False) -> list[Server]:
+    """Registry (as shipped, on uvloop), then the baseline serving its bytes on uvloop; then the
+    diagnostics: the registry with `--access-log` and the baseline on the literal path; with
+    `with_asyncio` also the registry and the baseline (template route) on asyncio's own loop."""
     port = free_port()
     registry = start_server(
         "registry", registry_argv(backend.url("read", workdir), port), port, workdir
@@ -667,14 +655,13 @@ def start_read_servers(workdir: Path, backend: Backend, use_uvloop: bool = False
         plain_route = f"/schema/{SCHEMA_ID}"
         plain = start_baseline("bare aiohttp, plain path", plain_route, payload_args, workdir)
         servers.append(plain)
-        if use_uvloop:
+        if with_asyncio:
             port = free_port()
-            uv_argv = uvloop_registry_argv(backend.url("uvloop", workdir), port)
-            servers.append(start_server("registry + uvloop", uv_argv, port, workdir))
+            aio_argv = [*registry_argv(backend.url("asyncio", workdir), port)]
+            aio_argv += ["--event-loop", ASYNCIO]
+            servers.append(start_server(REGISTRY_ASYNCIO, aio_argv, port, workdir))
             servers.append(
-                start_baseline(
-                    "bare aiohttp + uvloop", BASELINE_ROUTE, payload_args, workdir, use_uvloop=True
-                )
+                start_baseline(BARE_ASYNCIO, BASELINE_ROUTE, payload_args, workdir, ASYNCIO)
             )
         for server in servers[:1] + servers[2:]:
             wait_ready(server, f"/schema/{SCHEMA_ID}")
@@ -871,6 +858,13 @@ def report_reads(
     for name in names[2:]:
         diagnostic = paired_ratio(runs[name], runs[baseline])
         print(f"ratio {name}/baseline req/s: {diagnostic:.2f} (diagnostic)")
+    if REGISTRY_ASYNCIO in runs:
+        # What the event loop is worth: each app on uvloop against itself on asyncio, and the
+        # registry's ratio when both run on asyncio (the comparison before uvloop was adopted).
+        for uv, aio in ((registry, REGISTRY_ASYNCIO), (baseline, BARE_ASYNCIO)):
+            print(f"ratio {uv}/{aio} req/s: {paired_ratio(runs[uv], runs[aio]):.2f} (diagnostic)")
+        on_asyncio = paired_ratio(runs[REGISTRY_ASYNCIO], runs[BARE_ASYNCIO])
+        print(f"ratio {REGISTRY_ASYNCIO}/{BARE_ASYNCIO} req/s: {on_asyncio:.2f} (diagnostic)")
     print()
     print(
         f"fixed rate {args.rate:,.0f} req/s for {args.rate_seconds:g} s, median of {args.repeats} "
@@ -1129,10 +1123,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
-        "--uvloop",
+        "--asyncio",
         action="store_true",
-        help="also run the registry and the bare baseline on uvloop (diagnostic read servers; "
-        "needs `pip install uvloop`)",
+        help="also run the registry and the bare baseline on asyncio's own event loop "
+        "(diagnostic read servers: what uvloop, the default of both, is worth)",
     )
     internal = parser.add_argument_group("internal (subprocess roles)")
     roles = ["baseline-server", "store-baseline"]
@@ -1142,6 +1136,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     internal.add_argument("--etag", help=argparse.SUPPRESS)
     internal.add_argument("--content-type", help=argparse.SUPPRESS)
     internal.add_argument("--route", help=argparse.SUPPRESS)
+    internal.add_argument(
+        "--event-loop", choices=EVENT_LOOPS, default=UVLOOP, help=argparse.SUPPRESS
+    )
     internal.add_argument("--store-url", help=argparse.SUPPRESS)
     internal.add_argument("--cpu-pids", help=argparse.SUPPRESS)
     internal.add_argument("--docs", help=argparse.SUPPRESS)
@@ -1172,7 +1169,7 @@ class Results:
 
 
 def run_phases(wrk: str, args: argparse.Namespace, workdir: Path, backend: Backend) -> Results:
-    with running(start_read_servers(workdir, backend, args.uvloop)) as servers:
+    with running(start_read_servers(workdir, backend, args.asyncio)) as servers:
         runs = read_benchmark(wrk, servers, args)
         rates = rate_benchmark(wrk, servers[:2], args, workdir)
     docs = publish_documents(args.publishes, args.minor_versions)

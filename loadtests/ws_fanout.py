@@ -11,7 +11,8 @@ For each subscriber count N (default 1,000 and 5,000), in one run:
    processes has received the event. Each client process reports, per revision, the
    CLOCK_MONOTONIC time (system-wide on Linux, so comparable across processes) of its first
    and its last receipt.
-2. The same for a bare aiohttp app (this script, `--internal bare-server`, pinned to CPU 0):
+2. The same for a bare aiohttp app (this script, `--internal bare-server`, pinned to CPU 0, on
+   uvloop like the registry):
    `/ws` accepts the same subscribe frame, and `POST /broadcast` schedules one task that sends
    the request body (a copy of the registry's event frame, with its own revision) to every
    subscriber with a plain loop, `for ws in clients: await ws.send_frame(frame, TEXT)`, and
@@ -74,6 +75,8 @@ from bench_http import (
     wait_ready,
 )
 from credentials import JSON_AS_ADMIN, configure_servers
+
+from service.eventloop import UVLOOP, new_event_loop
 
 E2E_RATIO_TARGET = 1.2
 FANOUT_TARGET_MS = 100.0
@@ -356,7 +359,9 @@ def serve_bare(port: int, mode: str) -> None:
     app.router.add_post("/broadcast", broadcast)
     app.router.add_get("/stats", stats)
     app.router.add_get("/health/ready", ready)
-    web.run_app(app, host=HOST, port=port, print=None, access_log=None)
+    # uvloop, as `serve` runs by default: the ratio compares the apps, not two event loops.
+    loop = new_event_loop(UVLOOP)
+    web.run_app(app, host=HOST, port=port, print=None, access_log=None, loop=loop)
 
 
 # -- driver ------------------------------------------------------------------------------------

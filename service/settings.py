@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service.eventloop import UVLOOP, check_event_loop
 from service.security.ratelimit import Budget
 from service.security.tokens import DEFAULT_LEEWAY, JwtConfig
 
@@ -64,8 +65,11 @@ class Settings:
     # Tries per message and the timeout of each.
     slack_attempts: int = 5
     slack_timeout: float = 10.0
+    # uvloop or asyncio (service/eventloop.py says why uvloop is the default).
+    event_loop: str = UVLOOP
 
     def __post_init__(self) -> None:
+        check_event_loop(self.event_loop)
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be 0 to 65535, not {self.port}")
         if self.max_body < 1 or self.max_validate_body < self.max_body:
@@ -111,6 +115,13 @@ def _path(text: str, name: str) -> Path:
     return Path(text)
 
 
+def _event_loop(text: str, name: str) -> str:
+    try:
+        return check_event_loop(text.strip().lower())
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
 def _origins(text: str, name: str) -> tuple[str, ...]:
     return tuple(origin.strip() for origin in text.split(",") if origin.strip())
 
@@ -137,6 +148,7 @@ _OPTIONS: dict[str, Callable[[str, str], Any]] = {
     "slack_webhook_url": _text,
     "slack_failure_threshold": _integer,
     "slack_digest_interval": _number,
+    "event_loop": _event_loop,
 }
 
 
@@ -212,4 +224,5 @@ def build_settings(
             "slack_failure_threshold", defaults.slack_failure_threshold
         ),
         slack_digest_interval=values.get("slack_digest_interval", defaults.slack_digest_interval),
+        event_loop=values.get("event_loop", defaults.event_loop),
     )

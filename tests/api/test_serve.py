@@ -56,6 +56,33 @@ def test_serve_seeds_and_answers(tmp_path: Path, access_log: bool) -> None:
     assert "authentication: jwt (HS256)" in output
 
 
+@pytest.mark.parametrize(
+    ("extra", "env_extra", "loop"),
+    [
+        ([], {}, "uvloop.Loop"),
+        (["--event-loop", "asyncio"], {}, "asyncio.unix_events._UnixSelectorEventLoop"),
+        ([], {"SCHEMA_REGISTRY_EVENT_LOOP": "asyncio"}, "asyncio.unix_events."),
+        (["--event-loop", "uvloop"], {"SCHEMA_REGISTRY_EVENT_LOOP": "asyncio"}, "uvloop.Loop"),
+    ],
+)
+def test_serve_runs_on_the_chosen_event_loop(
+    tmp_path: Path, extra: list[str], env_extra: dict[str, str], loop: str
+) -> None:
+    # The log names the loop actually running (read inside it at startup), not the setting.
+    with serving(tmp_path, *extra, env=server_env(**env_extra)) as base:
+        status, body = _request(f"{base}/schema/ticks_v1")
+        assert (status, body["version"]) == (200, "2.0.0")
+    assert f"event loop: {loop}" in (tmp_path / "server.log").read_text()
+
+
+def test_serve_refuses_an_unknown_event_loop(tmp_path: Path) -> None:
+    command = [*serve_command(tmp_path, free_port()), "--event-loop", "tokio"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "invalid choice: 'tokio'" in done.stderr
+    assert not (tmp_path / "r.db").exists()
+
+
 def test_a_minted_token_publishes_and_anonymous_writes_are_refused(tmp_path: Path) -> None:
     document = json.loads((ROOT / "schemas/ticks_v1/2.0.0.json").read_text())
     document["version"] = "2.1.0"

@@ -41,6 +41,25 @@ def test_flags_win_over_environment() -> None:
     assert settings.seed_dir == Path("schemas")
 
 
+def test_event_loop_is_uvloop_unless_asked_otherwise() -> None:
+    assert build_settings(env={}).event_loop == "uvloop"
+    assert build_settings(env={"SCHEMA_REGISTRY_EVENT_LOOP": " AsyncIO "}).event_loop == "asyncio"
+    flags = {"event_loop": "uvloop"}
+    assert build_settings(flags, env={"SCHEMA_REGISTRY_EVENT_LOOP": "asyncio"}).event_loop == (
+        "uvloop"
+    )
+
+
+@pytest.mark.parametrize("name", ["tokio", "", "uvloop;rm -rf /", "x" * 10_000])
+def test_unknown_event_loop_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="event loop must be one of uvloop, asyncio") as raised:
+        Settings(event_loop=name)
+    assert len(str(raised.value)) < 200  # a hostile value is not echoed whole
+    if name.strip():
+        with pytest.raises(ValueError, match="SCHEMA_REGISTRY_EVENT_LOOP"):
+            build_settings(env={"SCHEMA_REGISTRY_EVENT_LOOP": name})
+
+
 @pytest.mark.parametrize("port", ["eighty", "70000", "-1"])
 def test_bad_port_from_environment(port: str) -> None:
     with pytest.raises(ValueError, match=r"(?i)port"):
