@@ -21,17 +21,19 @@ from prometheus_client.registry import Collector
 UNMATCHED = "unmatched"
 
 DURATION_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
-_BOUNDS = (*DURATION_BUCKETS, math.inf)
-_BOUND_LABELS = tuple("+Inf" if math.isinf(bound) else repr(bound) for bound in _BOUNDS)
+# Upper bounds of the buckets, +Inf last: `counts[bisect_left(BOUNDS, seconds)] += 1` records a
+# duration (bisect_left finds the first bound >= seconds: Prometheus buckets are `le`).
+BOUNDS = (*DURATION_BUCKETS, math.inf)
+_BOUND_LABELS = tuple("+Inf" if math.isinf(bound) else repr(bound) for bound in BOUNDS)
 
 
-class _Durations:
+class Durations:
     """One label set's histogram: per-bucket (not cumulative) counts and the sum."""
 
     __slots__ = ("counts", "total")
 
     def __init__(self) -> None:
-        self.counts = [0] * len(_BOUNDS)
+        self.counts = [0] * len(BOUNDS)
         self.total = 0.0
 
 
@@ -45,27 +47,35 @@ class RequestStats(Collector):
     """
 
     def __init__(self) -> None:
-        self._durations: dict[tuple[str, str, int], _Durations] = {}
-        self._fetches: dict[tuple[str, str], int] = {}
-        self.hits = 0
+        self._durations: dict[tuple[str, str, int], Durations] = {}
+        # Served versions by (schema id, version); every one is also an index hit. Public for
+        # the cached-read fast path (service/api/cached_read.py), which counts in place.
+        self.fetches: dict[tuple[str, str], int] = {}
         self.misses = 0
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Records one request's duration under its route template."""
+    @property
+    def hits(self) -> int:
+        return sum(self.fetches.values())
+
+    def durations(self, method: str, route: str, status: int) -> Durations:
+        """The histogram of one label set, created empty on first use."""
         key = (method, route, status)
         durations = self._durations.get(key)
         if durations is None:
-            durations = self._durations[key] = _Durations()
-        # bisect_left finds the first bound >= seconds: Prometheus buckets are `le`.
-        durations.counts[bisect.bisect_left(_BOUNDS, seconds)] += 1
+            durations = self._durations[key] = Durations()
+        return durations
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Records one request's duration under its route template."""
+        durations = self.durations(method, route, status)
+        durations.counts[bisect.bisect_left(BOUNDS, seconds)] += 1
         durations.total += seconds
 
     def fetched(self, schema_id: str, version: str) -> None:
         """Counts one served schema version, which is also an index hit. Only found versions
         are counted, so the labels stay bounded by what is stored."""
         key = (schema_id, version)
-        self._fetches[key] = self._fetches.get(key, 0) + 1
-        self.hits += 1
+        self.fetches[key] = self.fetches.get(key, 0) + 1
 
     def missed(self) -> None:
         """Counts one index lookup that found no such schema or version."""
@@ -79,7 +89,7 @@ class RequestStats(Collector):
             requests += count
             errors += count if status >= 500 else 0
         fetches: dict[str, int] = {}
-        for (schema_id, _), count in self._fetches.items():
+        for (schema_id, _), count in self.fetches.items():
             fetches[schema_id] = fetches.get(schema_id, 0) + count
         return requests, errors, fetches
 
@@ -104,7 +114,7 @@ class RequestStats(Collector):
             "Schema versions served, by schema id and version.",
             labels=["schema_id", "version"],
         )
-        for (schema_id, version), count in sorted(self._fetches.items()):
+        for (schema_id, version), count in sorted(self.fetches.items()):
             fetches.add_metric([schema_id, version], count)
         yield fetches
 
@@ -145,10 +155,10 @@ class SendLatency(Collector):
     socket; one observation per send, so it is a plain histogram cell, not a locked metric."""
 
     def __init__(self) -> None:
-        self._cell = _Durations()
+        self._cell = Durations()
 
     def observe(self, seconds: float) -> None:
-        self._cell.counts[bisect.bisect_left(_BOUNDS, seconds)] += 1
+        self._cell.counts[bisect.bisect_left(BOUNDS, seconds)] += 1
         self._cell.total += seconds
 
     def describe(self) -> Iterator[Metric]:

@@ -6,6 +6,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from service.api import audit, compat, config, failures, health, openapi, schemas, validation, ws
+from service.api.cached_read import cached_read
 from service.api.endpoint import Rule, SyncHandler, endpoint, unmatched
 from service.metrics import UNMATCHED, RequestStats
 from service.security.guard import Guard
@@ -71,11 +72,16 @@ ROUTES: tuple[tuple[str, str, Handler | SyncHandler, Access, str], ...] = (
 
 
 def add_routes(app: web.Application, guard: Guard, stats: RequestStats) -> None:
-    """Registers every route inside `endpoint`; GET routes answer HEAD too."""
+    """Registers every route inside `endpoint`; GET routes answer HEAD too. Schema reads get the
+    cached-read fast path in front when anonymous callers may read (service/api/cached_read.py)."""
+    fast_reads = guard.anonymous_read(READ)
     for method, path, handler, access, action in ROUTES:
         resource = app.router.add_resource(path)
         wrapped = endpoint(handler, resource.canonical, Rule(access, action), guard, stats)
-        resource.add_route(method, wrapped)
+        if fast_reads and handler is schemas.get_schema:
+            resource.add_route(method, cached_read(wrapped, app, resource.canonical, guard, stats))
+        else:
+            resource.add_route(method, wrapped)
         if method == "GET":
             resource.add_route("HEAD", wrapped)
     # Last, so the router reaches it only when nothing above matched.

@@ -78,6 +78,11 @@ class Guard:
     def reads_limited(self) -> bool:
         return not self.config.read_budget.unlimited
 
+    @property
+    def read_buckets(self) -> dict[str, float] | None:
+        """The anonymous read budget's buckets (`RateLimiter.buckets`); None when unlimited."""
+        return self._reads.buckets if self.reads_limited else None
+
     def limit_read(self, client: str) -> None:
         """An anonymous read spends its address's read budget, or `Denied` 429."""
         if not self._reads.spend(client):

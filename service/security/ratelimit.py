@@ -75,6 +75,13 @@ class RateLimiter:
     def __len__(self) -> int:
         return len(self._tokens)
 
+    @property
+    def buckets(self) -> dict[str, float]:
+        """The stored tokens by key, the very dict `spend` works on (it is never replaced).
+        For the cached-read fast path, which inlines `spend`'s admitting case: a key holding
+        >= 1.0 may be decremented by one in place; anything else must go through `spend`."""
+        return self._tokens
+
     def spend(self, key: str, now: float | None = None) -> bool:
         """Take one token if the stored ones cover it; False means ask `take`, which knows.
         The clock (`now`, default monotonic) is read only for a key without a bucket."""
