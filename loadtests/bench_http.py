@@ -657,8 +657,11 @@ def start_read_servers(workdir: Path, backend: Backend, with_asyncio: bool = Fal
         servers.append(plain)
         if with_asyncio:
             port = free_port()
-            aio_argv = [*registry_argv(backend.url("asyncio", workdir), port)]
-            aio_argv += ["--event-loop", ASYNCIO]
+            aio_argv = [
+                *registry_argv(backend.url("asyncio", workdir), port),
+                "--event-loop",
+                ASYNCIO,
+            ]
             servers.append(start_server(REGISTRY_ASYNCIO, aio_argv, port, workdir))
             servers.append(
                 start_baseline(BARE_ASYNCIO, BASELINE_ROUTE, payload_args, workdir, ASYNCIO)
