@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from prometheus_client.parser import text_string_to_metric_families
 from pytest_aiohttp import AiohttpClient
 
 from service.app import create_app
@@ -17,6 +16,7 @@ from service.registry import Registry
 from service.security.ratelimit import Budget
 from tests.api.conftest import Client, store_url, tick
 from tests.auth import bearer, secured
+from tests.metric_samples import samples
 
 pytestmark = pytest.mark.asyncio
 
@@ -179,28 +179,20 @@ async def test_reads_that_need_a_token_never_take_the_fast_path(
     assert (await client.get("/schema/ticks_v1", headers=bearer("reader"))).status == 200
 
 
-def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
-
-
 async def test_fast_reads_are_counted_like_general_ones(anonymous: Client) -> None:
     for _ in range(7):
         assert (await anonymous.get("/schema/ticks_v1")).status == 200
     for _ in range(3):
         assert (await anonymous.get("/schema/ticks_v1/1.0.0")).status == 200
-    samples = _samples(await (await anonymous.get("/metrics")).text())
+    found = samples(await (await anonymous.get("/metrics")).text())
 
     def served(route: str) -> float:
         labels = (("method", "GET"), ("route", route), ("status", "200"))
-        return samples[("schema_registry_request_duration_seconds_count", labels)]
+        return found[("schema_registry_request_duration_seconds_count", labels)]
 
     assert served("/schema/{id}") == 7
     assert served("/schema/{id}/{version}") == 3
     fetches = "schema_registry_schema_fetches_total"
-    assert samples[(fetches, (("schema_id", "ticks_v1"), ("version", "1.1.0")))] == 7
-    assert samples[(fetches, (("schema_id", "ticks_v1"), ("version", "1.0.0")))] == 3
-    assert samples[("schema_registry_index_lookups_total", (("outcome", "hit"),))] == 10
+    assert found[(fetches, (("schema_id", "ticks_v1"), ("version", "1.1.0")))] == 7
+    assert found[(fetches, (("schema_id", "ticks_v1"), ("version", "1.0.0")))] == 3
+    assert found[("schema_registry_index_lookups_total", (("outcome", "hit"),))] == 10

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from service.metrics import Metrics
+from tests.metric_samples import Samples, samples
 
 
-def _samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    text = metrics.render().decode()
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
+def _samples(metrics: Metrics) -> Samples:
+    return samples(metrics.render().decode())
 
 
 def test_histogram_buckets_are_cumulative_and_inclusive() -> None:
